@@ -421,3 +421,5 @@ def test_large_batches_keep_order(root: Path) -> None:
     keys = [k for k, _ in reversed(items)]
     assert store.get_many(keys) == [v for _, v in reversed(items)]
     assert store.getsize_prefix("c") == sum(len(v) for _, v in items)
+    store.delete_many([k for k, _ in items[::2]] + ["c/missing"])
+    assert sorted(store.list()) == sorted(k for k, _ in items[1::2])

@@ -133,10 +133,11 @@ class LocalStore(Store):
     """A store over a directory of the local file system.
 
     Key ``"a/b/c"`` is the file ``root/a/b/c``.  Directories are created as
-    needed and kept when their last key is deleted; :meth:`delete_dir`
-    removes a whole subtree.  A key can never reach outside ``root``, not even
-    through a symlink: such keys raise ``InvalidKeyError``.  Names starting with
-    :data:`TEMP_PREFIX` are reserved for in-flight writes.
+    needed and kept when their last key is deleted (so :meth:`list_dir` may
+    show an empty directory); :meth:`delete_dir` removes a whole subtree.  A key
+    can never reach outside ``root``, not even through a symlink: such keys raise
+    ``InvalidKeyError``.  Names starting with :data:`TEMP_PREFIX` are reserved for
+    in-flight writes.
 
     Parameters
     ----------
@@ -437,6 +438,16 @@ class LocalStore(Store):
                 raise self._error("cannot delete", key, exc) from exc
         except OSError as exc:
             raise self._error("cannot delete", key, exc) from exc
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        """Remove several keys; every key is validated before anything is deleted."""
+        if isinstance(keys, str):
+            raise TypeError("delete_many expects an iterable of keys, not a single str")
+        checked = [self._check_key(key) for key in keys]
+        self._check_writable(
+            checked[0] if checked else None, f"delete {len(checked)} keys, the first"
+        )
+        _map_ordered(self.delete, checked)
 
     def delete_dir(self, prefix: str) -> None:
         """Remove the subtree under the directory ``prefix`` (``""``: everything under root).
