@@ -1,3 +1,28 @@
-"""zarrc: Zarr v3 and v2 arrays for Python with a multithreaded C engine."""
+"""zarrc: Zarr v3 and v2 arrays for Python with a multithreaded C engine.
+
+A drop-in for zarr-python 3's array API (``import zarrc as zarr``).
+"""
+
+from zarrc import codecs, errors, storage
+from zarrc.api import array, create_array, empty, full, ones, open, open_array, zeros
+from zarrc.array import Array
+from zarrc.config import config
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Array",
+    "__version__",
+    "array",
+    "codecs",
+    "config",
+    "create_array",
+    "empty",
+    "errors",
+    "full",
+    "ones",
+    "open",
+    "open_array",
+    "storage",
+    "zeros",
+]

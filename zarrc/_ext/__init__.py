@@ -1,0 +1,1 @@
+"""Compiled marshalling layer between zarrc and its C engine."""

@@ -1,0 +1,91 @@
+# C declarations of the engine (src_c/), declared once for every Cython module.
+from libc.stdint cimport int64_t, uint8_t, uint32_t
+
+
+cdef extern from "zc_common.h" nogil:
+    ctypedef struct zc_err:
+        int code
+        int sys_errno
+        int64_t chunk
+        char codec[24]
+        char msg[256]
+
+
+cdef extern from "zc_codecs.h" nogil:
+    ctypedef struct zc_b2b_codec:
+        int kind
+        int level
+        int checksum
+        int shuffle
+        int typesize
+        int blocksize
+        char cname[16]
+
+    uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n)
+
+
+cdef extern from "zc_engine.h" nogil:
+    enum:
+        ZC_MAXDIM
+        ZC_MAX_B2B
+
+    ctypedef struct zc_proj:
+        int64_t chunk
+        int64_t in_start
+        int64_t in_step
+        int64_t out_start
+        int64_t count
+
+    ctypedef struct zc_plan:
+        int ndim
+        int64_t shape[32]
+        int64_t chunk_shape[32]
+        int64_t sel_count[32]
+        zc_proj *proj[32]
+        int64_t nproj[32]
+        int64_t nchunks
+
+    ctypedef struct zc_chain:
+        int ndim
+        size_t itemsize
+        size_t nbytes
+        int swap
+        int n_b2b
+
+    ctypedef struct zc_pool:
+        pass
+
+    ctypedef struct zc_io:
+        const char *key_prefix
+        char separator
+        const char *key_0d
+        int fsync
+        const uint8_t *const *bufs
+        const size_t *lens
+
+    ctypedef struct zc_write_out:
+        uint8_t **bufs
+        size_t *lens
+
+    int zc_plan_regular(zc_plan *plan, int ndim, const int64_t *shape,
+                        const int64_t *chunk_shape, const int64_t *start,
+                        const int64_t *step, const int64_t *count, zc_err *err)
+    void zc_plan_free(zc_plan *plan)
+    void zc_plan_chunk(const zc_plan *plan, int64_t i, int64_t *proj_index)
+    int zc_plan_chunk_full(const zc_plan *plan, int64_t i)
+
+    int zc_chain_init(zc_chain *chain, int ndim, const int64_t *chunk_shape,
+                      size_t itemsize, int swap, const int *order, int n_b2b,
+                      const zc_b2b_codec *b2b, const uint8_t *fill_native, zc_err *err)
+    void zc_chain_free(zc_chain *chain)
+
+    zc_pool *zc_pool_new(int nthreads)
+    void zc_pool_free(zc_pool *pool)
+    int zc_pool_valid(const zc_pool *pool)
+    int zc_pool_threads(const zc_pool *pool)
+
+    int zc_read(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
+                uint8_t *out, const int64_t *out_strides, zc_err *err)
+    int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
+                 const uint8_t *value, const int64_t *val_strides, int write_empty,
+                 zc_write_out *wout, zc_err *err)

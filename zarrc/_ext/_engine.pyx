@@ -1,0 +1,371 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Marshalling between Python objects and the C engine (src_c/).
+
+Compiled because every request crosses here once: it turns numpy arrays,
+bytes and plain tuples into the C structs, releases the GIL for the whole
+request, and raises after the worker threads have joined.  No logic lives
+here beyond that.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.stdint cimport int64_t, uint8_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memset, strncpy
+
+cimport numpy as cnp
+
+from zarrc._ext._engine cimport *
+
+cnp.import_array()
+
+import os
+
+import numpy as np
+
+
+class EngineError(Exception):
+    """A failed request, as reported by the engine (converted by zarrc.pipeline)."""
+
+    def __init__(self, code, sys_errno, chunk, codec, msg):
+        super().__init__(msg)
+        self.code = code
+        self.sys_errno = sys_errno
+        self.chunk = chunk
+        self.codec = codec
+        self.msg = msg
+
+
+# status codes, mirrored from zc_common.h
+OK, ENOMEM, ECORRUPT, ECHECKSUM, ESIZE, EIO, EINVAL, EOVERFLOW, ECODEC = range(9)
+
+
+cdef raise_err(zc_err *err):
+    raise EngineError(err.code, err.sys_errno, err.chunk,
+                      err.codec.decode("utf-8", "replace"),
+                      err.msg.decode("utf-8", "replace"))
+
+
+cdef class Plan:
+    """Which chunks a per-dimension regular selection touches, and where."""
+
+    cdef zc_plan plan
+
+    def __cinit__(self, shape, chunk_shape, start, step, count):
+        cdef int nd = len(shape)
+        cdef int64_t s[32]
+        cdef int64_t c[32]
+        cdef int64_t st[32]
+        cdef int64_t sp[32]
+        cdef int64_t n[32]
+        cdef zc_err err
+        memset(&self.plan, 0, sizeof(zc_plan))
+        memset(&err, 0, sizeof(zc_err))
+        if nd > ZC_MAXDIM:
+            raise ValueError(f"arrays of more than {ZC_MAXDIM} dimensions are not supported")
+        for d in range(nd):
+            s[d] = shape[d]
+            c[d] = chunk_shape[d]
+            st[d] = start[d]
+            sp[d] = step[d]
+            n[d] = count[d]
+        if zc_plan_regular(&self.plan, nd, s, c, st, sp, n, &err) != 0:
+            raise_err(&err)
+
+    def __dealloc__(self):
+        zc_plan_free(&self.plan)
+
+    @property
+    def nchunks(self):
+        """Number of chunks the selection touches."""
+        return self.plan.nchunks
+
+    def chunk_coords(self):
+        """Grid coordinates of every touched chunk, shape (nchunks, ndim)."""
+        cdef int64_t i
+        cdef int d
+        cdef int nd = self.plan.ndim
+        cdef int64_t pi[32]
+        out = np.empty((self.plan.nchunks, nd), dtype=np.int64)
+        cdef int64_t[:, ::1] v = out
+        for i in range(self.plan.nchunks):
+            zc_plan_chunk(&self.plan, i, pi)
+            for d in range(nd):
+                v[i, d] = self.plan.proj[d][pi[d]].chunk
+        return out
+
+    def full_mask(self):
+        """For each touched chunk, whether the selection covers all of it."""
+        cdef int64_t i
+        out = np.empty(self.plan.nchunks, dtype=np.bool_)
+        cdef cnp.npy_bool[::1] v = out
+        for i in range(self.plan.nchunks):
+            v[i] = zc_plan_chunk_full(&self.plan, i)
+        return out
+
+
+cdef class Chain:
+    """A prepared codec chain for one array (chunk shape, dtype, codecs, fill)."""
+
+    cdef zc_chain chain
+    cdef readonly bint native
+
+    def __cinit__(self, chunk_shape, int itemsize, int swap, order, b2b, bytes fill):
+        cdef int nd = len(chunk_shape)
+        cdef int64_t cs[32]
+        cdef int ordv[32]
+        cdef zc_b2b_codec codecs[8]
+        cdef zc_err err
+        memset(&self.chain, 0, sizeof(zc_chain))
+        memset(&err, 0, sizeof(zc_err))
+        memset(codecs, 0, sizeof(codecs))
+        if nd > ZC_MAXDIM:
+            raise ValueError(f"arrays of more than {ZC_MAXDIM} dimensions are not supported")
+        if len(b2b) > ZC_MAX_B2B:
+            raise ValueError(f"at most {ZC_MAX_B2B} bytes-to-bytes codecs are supported")
+        if len(fill) != itemsize:
+            raise ValueError("fill value size does not match the item size")
+        for d in range(nd):
+            cs[d] = chunk_shape[d]
+            ordv[d] = order[d] if order is not None else d
+        for i, spec in enumerate(b2b):
+            codecs[i].kind = spec["kind"]
+            codecs[i].level = spec.get("level", 0)
+            codecs[i].checksum = spec.get("checksum", 0)
+            codecs[i].shuffle = spec.get("shuffle", 0)
+            codecs[i].typesize = spec.get("typesize", 0)
+            codecs[i].blocksize = spec.get("blocksize", 0)
+            cname = spec.get("cname", "").encode()
+            strncpy(codecs[i].cname, cname, 15)
+        if zc_chain_init(&self.chain, nd, cs, itemsize, swap, ordv, len(b2b), codecs,
+                         <const uint8_t *>PyBytes_AS_STRING(fill), &err) != 0:
+            raise_err(&err)
+
+    def __dealloc__(self):
+        zc_chain_free(&self.chain)
+
+    @property
+    def nbytes(self):
+        """Decoded size of one chunk in bytes."""
+        return self.chain.nbytes
+
+
+# One pool per process, re-made after fork() and when the thread count changes.
+cdef zc_pool *_pool = NULL
+cdef int _threads = 0
+cdef int _active = 0
+
+
+def set_threads(int n):
+    """Use ``n`` threads (including the caller) for later requests."""
+    global _threads, _pool
+    if n < 1:
+        raise ValueError("threads must be at least 1")
+    if n != _threads:
+        _threads = n
+        if _pool != NULL and _active == 0:
+            zc_pool_free(_pool)
+            _pool = NULL
+
+
+def get_threads():
+    """The number of threads requests use."""
+    return _threads if _threads else (os.cpu_count() or 1)
+
+
+cdef zc_pool *acquire_pool() except NULL:
+    global _pool, _threads, _active
+    if _threads == 0:
+        _threads = os.cpu_count() or 1
+    if _pool != NULL and (not zc_pool_valid(_pool) or zc_pool_threads(_pool) != _threads):
+        if not zc_pool_valid(_pool) or _active == 0:
+            # in a forked child this frees memory without joining the parent's threads
+            zc_pool_free(_pool)
+        _pool = NULL
+        _active = 0
+    if _pool == NULL:
+        _pool = zc_pool_new(_threads)
+        if _pool == NULL:
+            raise MemoryError("cannot create the engine thread pool")
+    _active += 1
+    return _pool
+
+
+cdef void release_pool():
+    global _active
+    _active -= 1
+
+
+cdef int fill_strides(cnp.ndarray arr, int64_t *strides) except -1:
+    cdef int d
+    for d in range(cnp.PyArray_NDIM(arr)):
+        strides[d] = cnp.PyArray_STRIDES(arr)[d]
+    return 0
+
+
+cdef class _Buffers:
+    """Pointer/length arrays over a list of bytes objects (None = missing)."""
+
+    cdef const uint8_t **bufs
+    cdef size_t *lens
+    cdef list keep
+
+    def __cinit__(self, list items, int64_t n):
+        if len(items) != n:
+            raise ValueError(f"expected {n} chunk buffers, got {len(items)}")
+        self.bufs = <const uint8_t **>calloc(n if n else 1, sizeof(uint8_t *))
+        self.lens = <size_t *>calloc(n if n else 1, sizeof(size_t))
+        if self.bufs == NULL or self.lens == NULL:
+            raise MemoryError()
+        self.keep = []
+        cdef int64_t i
+        for i in range(n):
+            item = items[i]
+            if item is None:
+                continue
+            if not isinstance(item, bytes):
+                item = bytes(item)
+            self.keep.append(item)
+            self.bufs[i] = <const uint8_t *>PyBytes_AS_STRING(item)
+            self.lens[i] = PyBytes_GET_SIZE(item)
+
+    def __dealloc__(self):
+        free(self.bufs)
+        free(self.lens)
+
+
+cdef int setup_io(zc_io *io, local, _Buffers bufs) except -1:
+    memset(io, 0, sizeof(zc_io))
+    if local is not None:
+        prefix, sep, key0, do_fsync = local
+        io.key_prefix = <const char *>prefix
+        io.separator = (<const char *>sep)[0]
+        io.key_0d = <const char *>key0
+        io.fsync = do_fsync
+    else:
+        io.bufs = bufs.bufs
+        io.lens = bufs.lens
+    return 0
+
+
+def read(Plan plan, Chain chain, cnp.ndarray out, local=None, list buffers=None):
+    """Decode the plan's chunks into ``out`` (shape = selection shape).
+
+    ``local`` is ``(key_prefix, separator, key_0d, fsync)`` as bytes for a local
+    directory; otherwise ``buffers`` holds one bytes object (or None) per chunk.
+    """
+    cdef zc_io io
+    cdef zc_err err
+    cdef int64_t strides[32]
+    cdef int rc
+    cdef _Buffers bufs = None
+    cdef bytes prefix, sep, key0
+    memset(&err, 0, sizeof(zc_err))
+    if cnp.PyArray_NDIM(out) != plan.plan.ndim:
+        raise ValueError("output rank does not match the selection")
+    if <size_t>cnp.PyArray_ITEMSIZE(out) != chain.chain.itemsize:
+        raise ValueError("output item size does not match the array")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("output array is read-only")
+    for d in range(plan.plan.ndim):
+        if cnp.PyArray_DIMS(out)[d] != plan.plan.sel_count[d]:
+            raise ValueError("output shape does not match the selection")
+    fill_strides(out, strides)
+    if local is None:
+        if buffers is None:
+            raise ValueError("either local or buffers is required")
+        bufs = _Buffers(buffers, plan.plan.nchunks)
+    else:
+        prefix, sep, key0, do_fsync = local
+        local = (prefix, sep, key0, bool(do_fsync))
+    setup_io(&io, local, bufs)
+    cdef uint8_t *data = <uint8_t *>cnp.PyArray_DATA(out)
+    cdef zc_pool *pool = acquire_pool()
+    with nogil:
+        rc = zc_read(pool, &plan.plan, &chain.chain, &io, data, strides, &err)
+    release_pool()
+    if rc != 0:
+        raise_err(&err)
+
+
+def write(Plan plan, Chain chain, cnp.ndarray value, local=None, list existing=None,
+          bint write_empty=False):
+    """Encode ``value`` (shape = selection shape, native byte order) into chunks.
+
+    With ``local`` the engine writes and deletes the files itself and returns
+    None.  Otherwise ``existing`` holds the stored bytes (or None) of every chunk
+    that is only partly written (others may be None), and the result is a list
+    with the encoded bytes of each chunk, or None where the chunk is to be deleted.
+    """
+    cdef zc_io io
+    cdef zc_err err
+    cdef zc_write_out wout
+    cdef int64_t strides[32]
+    cdef int rc
+    cdef int64_t i, n = plan.plan.nchunks
+    cdef _Buffers bufs = None
+    memset(&err, 0, sizeof(zc_err))
+    memset(&wout, 0, sizeof(zc_write_out))
+    if cnp.PyArray_NDIM(value) != plan.plan.ndim:
+        raise ValueError("value rank does not match the selection")
+    if <size_t>cnp.PyArray_ITEMSIZE(value) != chain.chain.itemsize:
+        raise ValueError("value item size does not match the array")
+    for d in range(plan.plan.ndim):
+        if cnp.PyArray_DIMS(value)[d] != plan.plan.sel_count[d]:
+            raise ValueError("value shape does not match the selection")
+    fill_strides(value, strides)
+    if local is None:
+        if existing is None:
+            existing = [None] * n
+        bufs = _Buffers(existing, n)
+        wout.bufs = <uint8_t **>calloc(n if n else 1, sizeof(uint8_t *))
+        wout.lens = <size_t *>calloc(n if n else 1, sizeof(size_t))
+        if wout.bufs == NULL or wout.lens == NULL:
+            free(wout.bufs)
+            free(wout.lens)
+            raise MemoryError()
+    else:
+        prefix, sep, key0, do_fsync = local
+        local = (prefix, sep, key0, bool(do_fsync))
+    setup_io(&io, local, bufs)
+    cdef const uint8_t *data = <const uint8_t *>cnp.PyArray_DATA(value)
+    cdef zc_pool *pool
+    try:
+        pool = acquire_pool()
+    except BaseException:
+        free(wout.bufs)
+        free(wout.lens)
+        raise
+    with nogil:
+        rc = zc_write(pool, &plan.plan, &chain.chain, &io, data, strides, write_empty,
+                      &wout if local is None else NULL, &err)
+    release_pool()
+    if local is not None:
+        if rc != 0:
+            raise_err(&err)
+        return None
+    result = None
+    try:
+        if rc == 0:
+            result = [None] * n
+            for i in range(n):
+                if wout.bufs[i] != NULL:
+                    result[i] = PyBytes_FromStringAndSize(<const char *>wout.bufs[i],
+                                                          wout.lens[i])
+    finally:
+        for i in range(n):
+            free(wout.bufs[i])
+        free(wout.bufs)
+        free(wout.lens)
+    if rc != 0:
+        raise_err(&err)
+    return result
+
+
+def crc32c(data, unsigned int crc=0):
+    """CRC32C (Castagnoli) of a bytes-like object, continuing from ``crc``."""
+    cdef const uint8_t[::1] view = memoryview(data).cast("B")
+    cdef size_t n = view.shape[0]
+    cdef uint32_t out
+    with nogil:
+        out = zc_crc32c(crc, &view[0] if n else NULL, n)
+    return out

@@ -1,0 +1,355 @@
+"""Top-level functions with zarr-python 3's names and arguments.
+
+``create_array``, ``open_array``, ``open``, ``zeros``/``ones``/``full``/``empty``
+and ``array``.  Resolves store-like arguments, writes and reads metadata
+documents, and builds :class:`~zarrc.array.Array` objects.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from zarrc.array import Array
+from zarrc.codecs.chain import normalize_codecs_for_create
+from zarrc.dtypes import data_type_from_numpy, normalize_fill_value
+from zarrc.errors import (
+    ArrayNotFoundError,
+    ContainsArrayError,
+    ContainsGroupError,
+    MetadataError,
+    ReadOnlyError,
+)
+from zarrc.metadata.chunk_key_encoding import ChunkKeyEncoding, parse_chunk_key_encoding
+from zarrc.metadata.v3 import ArrayMetadataV3, GroupMetadataV3, load_json_object
+from zarrc.storage import LocalStore, MemoryStore, Store, validate_key
+
+__all__ = [
+    "array",
+    "create_array",
+    "empty",
+    "full",
+    "ones",
+    "open",
+    "open_array",
+    "zeros",
+]
+
+AccessMode = Literal["r", "r+", "a", "w", "w-"]
+_MODES = ("r", "r+", "a", "w", "w-")
+_AUTO_CHUNK_BYTES = 1 << 20
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def _normalize_path(path: str | None) -> str:
+    if path is None:
+        return ""
+    path = str(path).strip("/")
+    if path:
+        validate_key(path)
+    return path
+
+
+def make_store(store: Any, *, mode: str = "a", read_only: bool | None = None) -> Store:
+    """Resolve a store-like argument: a Store, a path (str/Path), a dict, or None."""
+    ro = (mode == "r") if read_only is None else read_only
+    if store is None:
+        return MemoryStore(read_only=ro) if ro else MemoryStore()
+    if isinstance(store, Store):
+        if ro and not store.read_only:
+            return store.with_read_only(True)
+        return store
+    if isinstance(store, str | os.PathLike):
+        text = os.fspath(store)
+        if isinstance(text, str) and text.startswith("file://"):
+            text = text[len("file://") :]
+        return LocalStore(text, read_only=ro)
+    if isinstance(store, dict):
+        return MemoryStore(store, read_only=ro)
+    raise TypeError(f"unsupported store type {type(store).__name__}: {store!r}")
+
+
+def _node_kind(store: Store, path: str) -> tuple[str | None, dict | None]:
+    doc_key = _join(path, "zarr.json")
+    raw = store.get(doc_key)
+    if raw is None:
+        return None, None
+    doc = load_json_object(raw, path=doc_key)
+    kind = doc.get("node_type")
+    return (kind if isinstance(kind, str) else "unknown"), doc
+
+
+def _guess_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    """Chunks of about 1 MiB, halving the largest dimension first."""
+    chunks = [max(1, s) for s in shape]
+    while chunks and math.prod(chunks) * itemsize > _AUTO_CHUNK_BYTES:
+        d = max(range(len(chunks)), key=lambda i: chunks[i])
+        if chunks[d] == 1:
+            break
+        chunks[d] = (chunks[d] + 1) // 2
+    return tuple(chunks)
+
+
+def _normalize_shape(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, int | np.integer):
+        shape = (int(shape),)
+    shape = tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"shape must not be negative, got {shape}")
+    return shape
+
+
+def _normalize_chunks(chunks: Any, shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    if chunks is None or chunks == "auto" or chunks is True:
+        return _guess_chunks(shape, itemsize)
+    if isinstance(chunks, int | np.integer):
+        chunks = (int(chunks),) * len(shape)
+    chunks = tuple(int(c) for c in chunks)
+    if len(chunks) != len(shape):
+        raise ValueError(f"chunks {chunks} and shape {shape} differ in dimensions")
+    # zarr-python treats -1 (and None) as "the whole dimension"
+    chunks = tuple(max(1, s) if c in (-1, None) else c for c, s in zip(chunks, shape, strict=True))
+    if any(c <= 0 for c in chunks):
+        raise ValueError(f"chunks must be positive, got {chunks}")
+    return chunks
+
+
+def _ensure_parents(store: Store, path: str) -> None:
+    """Write group metadata for every missing parent of ``path`` (as zarr-python does)."""
+    parts = path.split("/")[:-1] if path else []
+    for i in range(len(parts) + 1):
+        parent = "/".join(parts[:i])
+        if parent == path:
+            break
+        kind, _ = _node_kind(store, parent)
+        if kind is None:
+            store.set(_join(parent, "zarr.json"), GroupMetadataV3(attributes={}).to_json())
+        elif kind == "array":
+            raise ContainsArrayError(f"an array exists at {parent!r}, the parent of {path!r}")
+
+
+def create_array(
+    store: Any = None,
+    *,
+    name: str | None = None,
+    shape: Any = None,
+    dtype: Any = None,
+    data: np.ndarray | None = None,
+    chunks: Any = "auto",
+    shards: Any = None,
+    filters: Any = "auto",
+    compressors: Any = "auto",
+    serializer: Any = "auto",
+    fill_value: Any = None,
+    order: Literal["C", "F"] | None = None,
+    zarr_format: int | None = 3,
+    attributes: dict[str, Any] | None = None,
+    chunk_key_encoding: Any = None,
+    dimension_names: Sequence[str | None] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    overwrite: bool = False,
+    config: dict[str, Any] | None = None,
+    write_data: bool = True,
+) -> Array:
+    """Create a Zarr v3 array and return it.
+
+    Parameters follow ``zarr.create_array``.  ``store`` may be a Store, a
+    local path (str or ``pathlib.Path``), a dict (kept in memory) or None (a
+    new MemoryStore).  ``data`` gives shape and dtype and is written unless
+    ``write_data`` is False.
+
+    Raises
+    ------
+    ContainsArrayError, ContainsGroupError
+        A node exists at the path and ``overwrite`` is False.
+    """
+    if zarr_format not in (None, 3):
+        raise ValueError(f"zarr_format {zarr_format!r} is not supported yet; use 3")
+    if shards is not None:
+        raise ValueError("sharding is not supported yet")
+    if storage_options:
+        raise ValueError("storage_options are only for remote stores, which are not supported yet")
+    if data is not None:
+        data = np.asarray(data)
+        if shape is None:
+            shape = data.shape
+        if dtype is None:
+            dtype = data.dtype
+    if shape is None:
+        raise TypeError("create_array() needs shape (or data)")
+    if dtype is None:
+        raise TypeError("create_array() needs dtype (or data)")
+    st = make_store(store, mode="w")
+    if st.read_only:
+        raise ReadOnlyError(f"cannot create an array in read-only store {st!r}")
+    path = _normalize_path(name)
+    shape = _normalize_shape(shape)
+    dt = data_type_from_numpy(dtype)
+    chunk_shape = _normalize_chunks(chunks, shape, dt.itemsize)
+    codecs = normalize_codecs_for_create(
+        dtype=dt.dtype, shape=chunk_shape, filters=filters, serializer=serializer,
+        compressors=compressors,
+    )
+    cke = (
+        parse_chunk_key_encoding(chunk_key_encoding)
+        if chunk_key_encoding is not None
+        else ChunkKeyEncoding("default", "/")
+    )
+    metadata = ArrayMetadataV3(
+        shape=shape,
+        data_type=dt,
+        chunk_shape=chunk_shape,
+        chunk_key_encoding=cke,
+        fill_value=normalize_fill_value(fill_value, dt),
+        codecs=tuple(c.to_dict() for c in codecs),
+        attributes=dict(attributes or {}),
+        dimension_names=tuple(dimension_names) if dimension_names is not None else None,
+    )
+    kind, _ = _node_kind(st, path)
+    if kind is not None:
+        if not overwrite:
+            err = ContainsArrayError if kind == "array" else ContainsGroupError
+            raise err(f"a{'n array' if kind == 'array' else ' group'} exists at path {path!r} "
+                      f"in store {st!r}")
+        st.delete_dir(path)
+    elif overwrite and path:
+        st.delete_dir(path)
+    _ensure_parents(st, path)
+    cfg = dict(config or {})
+    if order is not None:
+        cfg.setdefault("order", order)
+    arr = Array(st, path, metadata, config=cfg)  # validates the codec chain before writing
+    st.set(_join(path, "zarr.json"), metadata.to_json())
+    if data is not None and write_data:
+        arr[...] = data
+    return arr
+
+
+def open_array(
+    store: Any = None,
+    *,
+    path: str = "",
+    mode: AccessMode | None = None,
+    zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Array:
+    """Open an existing array.
+
+    Raises
+    ------
+    ArrayNotFoundError
+        No array at ``path`` (a ``FileNotFoundError``).
+    """
+    mode = mode or "a"
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    if mode in ("w", "w-") or ("shape" in kwargs and mode == "a"):
+        return _create_in_mode(store, path=path, mode=mode, config=config, **kwargs)
+    st = make_store(store, mode=mode)
+    p = _normalize_path(path)
+    return _open_existing(st, p, config=config)
+
+
+def _open_existing(st: Store, path: str, *, config: dict[str, Any] | None = None) -> Array:
+    doc_key = _join(path, "zarr.json")
+    raw = st.get(doc_key)
+    if raw is None:
+        if st.get(_join(path, ".zarray")) is not None:
+            raise MetadataError("Zarr format 2 arrays are not supported yet", path=doc_key)
+        raise ArrayNotFoundError(f"no array found at path {path!r} in store {st!r}")
+    from zarrc.metadata.v3 import parse_metadata_v3
+
+    md = parse_metadata_v3(raw, path=doc_key)
+    if not isinstance(md, ArrayMetadataV3):
+        raise ArrayNotFoundError(f"no array found at path {path!r} in store {st!r}: it is a group")
+    return Array(st, path, md, config=config)
+
+
+def _create_in_mode(store: Any, *, path: str, mode: str, **kwargs: Any) -> Array:
+    st = make_store(store, mode=mode)
+    p = _normalize_path(path)
+    name = kwargs.pop("name", None) or p
+    if mode == "w":
+        kwargs["overwrite"] = True
+    elif mode == "a":
+        kind, _ = _node_kind(st, _normalize_path(name))
+        if kind == "array":
+            return _open_existing(st, _normalize_path(name), config=kwargs.get("config"))
+    return create_array(st, name=name, **kwargs)
+
+
+def open(
+    store: Any = None,
+    *,
+    mode: AccessMode | None = None,
+    path: str | None = None,
+    zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Array:
+    """Open an array (creating it when ``shape`` is given and mode allows)."""
+    mode = mode or "a"
+    p = _normalize_path(path)
+    if "shape" in kwargs or mode in ("w", "w-"):
+        return _create_in_mode(store, path=p, mode=mode, **kwargs)
+    st = make_store(store, mode=mode)
+    kind, _ = _node_kind(st, p)
+    if kind == "group":
+        raise NotImplementedError("opening groups is not supported yet")
+    return _open_existing(st, p, config=kwargs.get("config"))
+
+
+def _create_filled(shape: Any, fill_value: Any, kwargs: dict[str, Any]) -> Array:
+    kwargs = dict(kwargs)
+    store = kwargs.pop("store", None)
+    name = kwargs.pop("name", None) or kwargs.pop("path", None)
+    dtype = kwargs.pop("dtype", None)
+    if dtype is None:
+        dtype = np.asarray(fill_value).dtype if fill_value is not None else np.float64
+    mode = kwargs.pop("mode", None)
+    if mode == "w":
+        kwargs["overwrite"] = True
+    return create_array(
+        store, name=name, shape=shape, dtype=dtype, fill_value=fill_value, **kwargs
+    )
+
+
+def zeros(shape: Any, **kwargs: Any) -> Array:
+    """An array whose every element is 0 (nothing is stored)."""
+    return _create_filled(shape, 0, {"dtype": np.float64, **kwargs})
+
+
+def ones(shape: Any, **kwargs: Any) -> Array:
+    """An array whose every element is 1 (nothing is stored)."""
+    return _create_filled(shape, 1, {"dtype": np.float64, **kwargs})
+
+
+def empty(shape: Any, **kwargs: Any) -> Array:
+    """An array with no data written; reads give the fill value."""
+    fill = kwargs.pop("fill_value", None)
+    return _create_filled(shape, fill, {"dtype": np.float64, **kwargs})
+
+
+def full(shape: Any, fill_value: Any, **kwargs: Any) -> Array:
+    """An array whose every element is ``fill_value`` (nothing is stored)."""
+    return _create_filled(shape, fill_value, kwargs)
+
+
+def array(data: Any, **kwargs: Any) -> Array:
+    """A new array holding a copy of ``data``."""
+    data = np.asarray(data)
+    kwargs = dict(kwargs)
+    store = kwargs.pop("store", None)
+    name = kwargs.pop("name", None) or kwargs.pop("path", None)
+    return create_array(store, name=name, data=data, **kwargs)
+
+

@@ -1,0 +1,253 @@
+"""One read or write request, orchestrated.
+
+The pipeline of an array is prepared once (codec chain parsed, C chain
+built, key layout known).  Each request then normalises the selection,
+builds the C plan, and crosses into the engine once.  A local directory is
+handed to the engine, whose workers do the file I/O; any other store is read
+or written with one batched call from here.  Codecs without a C kernel run in
+Python on the stored bytes around that single engine call.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from zarrc._ext import _engine
+from zarrc.codecs._base import ChunkSpec, Codec
+from zarrc.codecs.chain import CodecChainSpec, parse_codecs
+from zarrc.config import config
+from zarrc.errors import (
+    ChecksumError,
+    CodecError,
+    CorruptChunkError,
+    MetadataError,
+    StoreError,
+)
+from zarrc.metadata.v3 import ArrayMetadataV3
+from zarrc.selection import BasicSelection
+from zarrc.storage import LocalStore, Store
+
+__all__ = ["ArrayPipeline"]
+
+_NATIVE = "little" if sys.byteorder == "little" else "big"
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def _swap_unit(dtype: np.dtype) -> int:
+    if dtype.kind == "c":
+        return dtype.itemsize // 2
+    return dtype.itemsize if dtype.itemsize > 1 else 0
+
+
+class ArrayPipeline:
+    """The prepared read/write machinery of one array.
+
+    Parameters
+    ----------
+    metadata : ArrayMetadataV3
+        The array's metadata.
+    store : Store
+        Where its chunks live.
+    path : str
+        The array's path inside the store ("" for the root).
+    """
+
+    def __init__(self, metadata: ArrayMetadataV3, store: Store, path: str):
+        self.metadata = metadata
+        self.store = store
+        self.path = path
+        self.doc_path = _join(path, "zarr.json")
+        dtype = metadata.dtype
+        spec = ChunkSpec(tuple(metadata.chunk_shape), dtype, metadata.fill_value)
+        self.codecs: CodecChainSpec = parse_codecs(metadata.codecs, spec, path=self.doc_path)
+        order = self._transpose_order(self.codecs.array_to_array)
+        kernel = self.codecs.array_to_bytes.c_kernel()
+        if kernel is None or "endian" not in kernel:
+            raise MetadataError(
+                f"array-to-bytes codec {self.codecs.array_to_bytes.codec_name!r} is not "
+                "supported by this version of zarrc",
+                path=self.doc_path,
+                field="codecs",
+            )
+        endian = kernel["endian"]
+        swap = _swap_unit(dtype) if endian is not None and endian != _NATIVE else 0
+        # b2b codecs with C kernels run in the engine; from the first one
+        # without, the rest of the chain runs in Python around it.
+        self.c_b2b: list[dict[str, Any]] = []
+        self.py_b2b: list[Codec] = []
+        for codec in self.codecs.bytes_to_bytes:
+            k = codec.c_kernel() if not self.py_b2b else None
+            if k is None:
+                self.py_b2b.append(codec)
+            else:
+                self.c_b2b.append(k)
+        self.b2b_names = [c.codec_name for c in self.codecs.bytes_to_bytes]
+        fill = np.asarray(metadata.fill_value, dtype=dtype).tobytes()
+        self.chain = _engine.Chain(
+            tuple(metadata.chunk_shape), dtype.itemsize, swap, order, self.c_b2b, fill
+        )
+        self._encoded_spec = ChunkSpec((self.chain.nbytes,), np.dtype("u1"))
+        cke = metadata.chunk_key_encoding
+        self.key_prefix, self.key_sep, self.key_0d = cke.c_params()
+        self.local: tuple[bytes, bytes, bytes, bool] | None = None
+        if isinstance(store, LocalStore) and not self.py_b2b:
+            base = str(store.root)
+            if path:
+                base = base + "/" + path
+            self.local = (
+                (base + "/" + self.key_prefix).encode(),
+                self.key_sep.encode(),
+                (base + "/" + self.key_0d).encode(),
+                bool(getattr(store, "fsync", False)),
+            )
+
+    def _transpose_order(self, a2a: Sequence[Codec]) -> tuple[int, ...] | None:
+        ndim = self.metadata.ndim
+        order = tuple(range(ndim))
+        for codec in a2a:
+            kernel = codec.c_kernel()
+            if kernel is None or "order" not in kernel:
+                raise MetadataError(
+                    f"array-to-array codec {codec.codec_name!r} is not supported by this "
+                    "version of zarrc",
+                    path=self.doc_path,
+                    field="codecs",
+                )
+            # successive transposes compose: encoded dim i = previous dim order[i]
+            order = tuple(order[i] for i in kernel["order"])
+        return order if order != tuple(range(ndim)) else None
+
+    # -- keys ------------------------------------------------------------------
+    def chunk_key(self, coords: Sequence[int]) -> str:
+        """Store key of the chunk at grid coordinates ``coords``."""
+        if not coords:
+            return _join(self.path, self.key_0d)
+        return _join(self.path, self.key_prefix + self.key_sep.join(map(str, coords)))
+
+    def _keys(self, plan: _engine.Plan) -> list[str]:
+        coords = plan.chunk_coords().tolist()
+        return [self.chunk_key(c) for c in coords]
+
+    def _plan(self, sel: BasicSelection) -> _engine.Plan:
+        md = self.metadata
+        return _engine.Plan(md.shape, md.chunk_shape, sel.start, sel.step, sel.count)
+
+    @staticmethod
+    def _sync_threads() -> None:
+        n = config.get("threads")
+        if n != _engine.get_threads():
+            _engine.set_threads(n)
+
+    # -- Python-side codecs ------------------------------------------------------
+    def _py_decode(self, data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        for codec in reversed(self.py_b2b):
+            data = bytes(codec.decode(data, self._encoded_spec))
+        return data
+
+    def _py_encode(self, data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        for codec in self.py_b2b:
+            data = bytes(codec.encode(data, self._encoded_spec))
+        return data
+
+    # -- requests ----------------------------------------------------------------
+    def read(self, sel: BasicSelection, out: np.ndarray | None = None) -> np.ndarray:
+        """Read a basic selection into ``out`` (made if None; shape ``sel.count``)."""
+        if out is None:
+            out = np.empty(sel.count, dtype=self.metadata.dtype)
+        plan = self._plan(sel)
+        if plan.nchunks == 0:
+            return out
+        self._sync_threads()
+        keys = None
+        try:
+            if self.local is not None:
+                _engine.read(plan, self.chain, out, local=self.local)
+            else:
+                keys = self._keys(plan)
+                bufs = self.store.get_many(keys)
+                if self.py_b2b:
+                    bufs = [self._decode_or_raise(b, k) for b, k in zip(bufs, keys, strict=True)]
+                _engine.read(plan, self.chain, out, buffers=bufs)
+        except _engine.EngineError as exc:
+            self._raise(exc, plan, keys)
+        return out
+
+    def write(self, sel: BasicSelection, value: np.ndarray, *, write_empty: bool) -> None:
+        """Write ``value`` (native dtype, broadcast to ``sel.count``) into a selection."""
+        plan = self._plan(sel)
+        if plan.nchunks == 0:
+            return
+        self._sync_threads()
+        keys = None
+        try:
+            if self.local is not None:
+                _engine.write(plan, self.chain, value, local=self.local, write_empty=write_empty)
+                return
+            keys = self._keys(plan)
+            full = plan.full_mask()
+            existing: list[bytes | None] = [None] * len(keys)
+            partial = [i for i in range(len(keys)) if not full[i]]
+            if partial:
+                got = self.store.get_many([keys[i] for i in partial])
+                for i, data in zip(partial, got, strict=True):
+                    existing[i] = self._decode_or_raise(data, keys[i]) if self.py_b2b else data
+            results = _engine.write(
+                plan, self.chain, value, existing=existing, write_empty=write_empty
+            )
+        except _engine.EngineError as exc:
+            self._raise(exc, plan, keys)
+        to_set = []
+        to_delete = []
+        for key, data in zip(keys, results, strict=True):
+            if data is None:
+                to_delete.append(key)
+            else:
+                to_set.append((key, self._py_encode(data) if self.py_b2b else data))
+        if to_set:
+            self.store.set_many(to_set)
+        if to_delete:
+            self.store.delete_many(to_delete)
+
+    def _decode_or_raise(self, data: bytes | None, key: str) -> bytes | None:
+        try:
+            return self._py_decode(data)
+        except CodecError:
+            raise
+        except Exception as exc:
+            names = ",".join(c.codec_name for c in self.py_b2b)
+            raise CorruptChunkError(
+                f"cannot decode chunk: {exc}", array_path=self.path, key=key, codec=names
+            ) from exc
+
+    def _raise(self, exc: Any, plan: _engine.Plan, keys: list[str] | None) -> None:
+        """The single funnel from engine status codes to zarrc exceptions."""
+        key = None
+        if exc.chunk >= 0:
+            key = keys[exc.chunk] if keys is not None else self._keys(plan)[exc.chunk]
+        codec = exc.codec or None
+        msg = exc.msg
+        e = _engine
+        if exc.code in (e.ECORRUPT, e.ESIZE):
+            raise CorruptChunkError(msg, array_path=self.path, key=key, codec=codec) from None
+        if exc.code == e.ECHECKSUM:
+            raise ChecksumError(msg, array_path=self.path, key=key, codec=codec) from None
+        if exc.code == e.EIO:
+            err = StoreError(f"{msg} (array {self.path!r}, key {key!r})", key=key)
+            err.__cause__ = OSError(exc.sys_errno, msg)
+            raise err
+        if exc.code == e.ENOMEM:
+            raise MemoryError(msg)
+        if exc.code == e.ECODEC:
+            raise CodecError(msg, array_path=self.path, key=key, codec=codec) from None
+        raise ValueError(f"{msg} (array {self.path!r}, key {key!r})")
