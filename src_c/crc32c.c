@@ -3,7 +3,7 @@
  *
  * Two implementations give the same results:
  *  - x86-64 with SSE4.2: the crc32 instruction, three independent streams
- *    over long inputs (the instruction's latency is three times its
+ *    over inputs of 768 bytes and more (the instruction's latency is three times its
  *    throughput) recombined with "shift by N zero bytes" tables;
  *  - elsewhere: slice-by-8 tables.
  * The tables are built once, on first use, under pthread_once; after that
@@ -23,17 +23,20 @@
 #define NAME "crc32c"
 #define POLY 0x82F63B78u
 
-/* Each stream of the hardware path covers LANE bytes (a multiple of 8). */
-#define LANE 4096
+/* The hardware path runs three streams of LANE bytes each over long inputs,
+ * then of SHORT_LANE bytes over what is left (multiples of 8; measured). */
+#define LANE 1024
+#define SHORT_LANE 256
 
 struct crc_tables {
     /* slice[k][b]: register after feeding byte b then k zero bytes to a zero
      * register. */
     uint32_t slice[8][256];
-    /* shift[s][j][b]: register obtained from (b << 8j) by feeding
-     * (s + 1) * LANE zero bytes.  The map is linear, so four lookups shift a
-     * whole register. */
-    uint32_t shift[2][4][256];
+    /* shift[l][s][j][b]: register obtained from (b << 8j) by feeding
+     * (s + 1) lanes of zero bytes, lanes of LANE bytes for l = 0 and of
+     * SHORT_LANE bytes for l = 1.  The map is linear, so four lookups shift
+     * a whole register. */
+    uint32_t shift[2][2][4][256];
 };
 
 static struct crc_tables tables;
@@ -72,17 +75,20 @@ static void build_tables(void)
             tables.slice[k][b] = (prev >> 8) ^ tables.slice[0][prev & 0xff];
         }
 
-    /* x^(8 * LANE) and x^(16 * LANE) modulo the polynomial. */
-    uint32_t power[2];
-    uint32_t p = 0x80000000u; /* x^0 */
-    for (int i = 0; i < 8 * LANE; i++)
-        p = times_x(p);
-    power[0] = p;
-    power[1] = mul_mod(p, p);
-    for (int s = 0; s < 2; s++)
-        for (int j = 0; j < 4; j++)
-            for (uint32_t b = 0; b < 256; b++)
-                tables.shift[s][j][b] = mul_mod(b << (8 * j), power[s]);
+    /* x^(8 * lane) and x^(16 * lane) modulo the polynomial. */
+    static const int lanes[2] = {LANE, SHORT_LANE};
+    for (int l = 0; l < 2; l++) {
+        uint32_t power[2];
+        uint32_t p = 0x80000000u; /* x^0 */
+        for (int i = 0; i < 8 * lanes[l]; i++)
+            p = times_x(p);
+        power[0] = p;
+        power[1] = mul_mod(p, p);
+        for (int s = 0; s < 2; s++)
+            for (int j = 0; j < 4; j++)
+                for (uint32_t b = 0; b < 256; b++)
+                    tables.shift[l][s][j][b] = mul_mod(b << (8 * j), power[s]);
+    }
 }
 
 static const struct crc_tables *get_tables(void)
@@ -137,6 +143,35 @@ static inline uint32_t shift_register(const uint32_t tbl[4][256], uint32_t r)
            tbl[3][r >> 24];
 }
 
+/* Three streams of `lane` bytes at a time while at least 3 * lane remain. */
+__attribute__((target("sse4.2"), always_inline))
+static inline uint32_t hw_three_way(uint32_t r, const uint8_t **pp, size_t *np, size_t lane,
+                                    const uint32_t shift[2][4][256])
+{
+    const uint8_t *p = *pp;
+    size_t n = *np;
+    while (n >= 3 * lane) {
+        uint64_t r0 = r, r1 = 0, r2 = 0;
+        for (size_t i = 0; i < lane; i += 8) {
+            uint64_t a, b, c;
+            memcpy(&a, p + i, 8);
+            memcpy(&b, p + lane + i, 8);
+            memcpy(&c, p + 2 * lane + i, 8);
+            r0 = _mm_crc32_u64(r0, a);
+            r1 = _mm_crc32_u64(r1, b);
+            r2 = _mm_crc32_u64(r2, c);
+        }
+        /* crc(A B C) = shift(crc(A), |B C|) ^ shift(crc0(B), |C|) ^ crc0(C) */
+        r = shift_register(shift[1], (uint32_t)r0) ^ shift_register(shift[0], (uint32_t)r1) ^
+            (uint32_t)r2;
+        p += 3 * lane;
+        n -= 3 * lane;
+    }
+    *pp = p;
+    *np = n;
+    return r;
+}
+
 __attribute__((target("sse4.2")))
 static uint32_t hw_update(uint32_t r, const uint8_t *p, size_t n)
 {
@@ -144,25 +179,10 @@ static uint32_t hw_update(uint32_t r, const uint8_t *p, size_t n)
         r = _mm_crc32_u8(r, *p++);
         n--;
     }
-    if (n >= 3 * LANE) {
+    if (n >= 3 * SHORT_LANE) {
         const struct crc_tables *t = get_tables();
-        while (n >= 3 * LANE) {
-            uint64_t r0 = r, r1 = 0, r2 = 0;
-            for (size_t i = 0; i < LANE; i += 8) {
-                uint64_t a, b, c;
-                memcpy(&a, p + i, 8);
-                memcpy(&b, p + LANE + i, 8);
-                memcpy(&c, p + 2 * LANE + i, 8);
-                r0 = _mm_crc32_u64(r0, a);
-                r1 = _mm_crc32_u64(r1, b);
-                r2 = _mm_crc32_u64(r2, c);
-            }
-            /* crc(A B C) = shift(crc(A), |B C|) ^ shift(crc0(B), |C|) ^ crc0(C) */
-            r = shift_register(t->shift[1], (uint32_t)r0) ^
-                shift_register(t->shift[0], (uint32_t)r1) ^ (uint32_t)r2;
-            p += 3 * LANE;
-            n -= 3 * LANE;
-        }
+        r = hw_three_way(r, &p, &n, LANE, t->shift[0]);
+        r = hw_three_way(r, &p, &n, SHORT_LANE, t->shift[1]);
     }
     uint64_t r64 = r;
     while (n >= 8) {
