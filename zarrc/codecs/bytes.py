@@ -69,6 +69,9 @@ class BytesCodec(ArrayBytesCodec):
         config = parse_named_configuration(
             data, ("bytes", "endian"), keys=frozenset({"endian"}), require_configuration=False
         )
+        # Without an endian the JSON describes a codec without one (1-byte types);
+        # unlike the constructor's default, it does not mean "this machine's order".
+        config.setdefault("endian", None)
         return construct_from_config(cls, config)  # type: ignore[return-value]
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from zarrc.codecs._base import ChunkSpec, Codec, with_path
+from zarrc.codecs.blosc import BloscCodec
 from zarrc.codecs.bytes import BytesCodec, has_endianness
 from zarrc.codecs.registry import codec_from_dict, get_codec_class
 from zarrc.codecs.zstd import ZstdCodec
@@ -204,6 +205,17 @@ def _as_codec(item: Any, expected_kind: str, argument: str) -> Codec:
     elif callable(getattr(item, "to_dict", None)):
         # Codec objects of zarr-python (or any other library speaking the same JSON).
         codec = codec_from_dict(item.to_dict())
+        # zarr-python's blosc remembers which parameters were left for the data type
+        # to decide; its JSON does not, so carry that over explicitly.
+        tunable = getattr(item, "_tunable_attrs", None)
+        if tunable and isinstance(codec, BloscCodec):
+            codec = BloscCodec(
+                typesize=None if "typesize" in tunable else codec.typesize,
+                cname=codec.cname,
+                clevel=codec.clevel,
+                shuffle=None if "shuffle" in tunable else codec.shuffle,
+                blocksize=codec.blocksize,
+            )
     else:
         raise TypeError(f"{argument}: expected a codec or a codec dict, got {type(item).__name__}")
     if codec.kind != expected_kind:
