@@ -218,10 +218,11 @@ def _as_codec(item: Any, expected_kind: str, argument: str) -> Codec:
             )
     else:
         raise TypeError(f"{argument}: expected a codec or a codec dict, got {type(item).__name__}")
-    if codec.kind != expected_kind:
+    kind = str(getattr(codec, "kind", "unknown"))
+    if kind != expected_kind:
         raise TypeError(
             f"{argument}: expected {expected_kind.replace('_', '-')} codecs, "
-            f"got the {codec.kind.replace('_', '-')} codec {codec.codec_name!r}"
+            f"got the {kind.replace('_', '-')} codec {codec.codec_name!r}"
         )
     return codec
 
