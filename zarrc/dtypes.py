@@ -12,6 +12,7 @@ types) slot in by subclassing and calling :func:`register_data_type`.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -55,16 +56,21 @@ def _fill_error(message: str, path: str | None) -> MetadataError:
     return MetadataError(message, path=path, field="fill_value")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DataType:
     """A Zarr data type.
+
+    Instances normally come from :func:`parse_data_type` or
+    :func:`data_type_from_numpy`, which return the subclass of the type's
+    family; a plain ``DataType(name, dtype)`` delegates to that family and
+    compares equal to it.
 
     Parameters
     ----------
     name : str
         The Zarr v3 JSON name, e.g. ``"int16"``.
     dtype : numpy.dtype
-        The in-memory numpy dtype, in native byte order.
+        The in-memory numpy dtype; converted to native byte order.
     """
 
     name: str
@@ -73,6 +79,20 @@ class DataType:
     #: JSON names this class answers to; filled in by each registered family.
     json_names: ClassVar[tuple[str, ...]] = ()
 
+    def __post_init__(self) -> None:
+        dtype = np.dtype(self.dtype)
+        if not dtype.isnative:
+            dtype = dtype.newbyteorder("=")
+        object.__setattr__(self, "dtype", dtype)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DataType):
+            return NotImplemented
+        return self.name == other.name and self.dtype == other.dtype
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.dtype))
+
     @property
     def itemsize(self) -> int:
         """Bytes per element."""
@@ -80,6 +100,13 @@ class DataType:
 
     def __repr__(self) -> str:
         return f"DataType({self.name!r})"
+
+    def _family(self) -> DataType:
+        # The registered instance that implements this type's behaviour.
+        found = _INSTANCES.get(self.name)
+        if found is None or type(found) is DataType or found.dtype != self.dtype:
+            raise ZarrcError(f"no data type family implements {self.name!r} with {self.dtype}")
+        return found
 
     # -- type JSON ---------------------------------------------------------------
     def to_json(self) -> JSON:
@@ -115,15 +142,15 @@ class DataType:
 
     def fill_from_json(self, value: JSON, *, path: str | None = None) -> np.generic:
         """Decode a JSON fill value; raise ``MetadataError`` if it is invalid."""
-        raise NotImplementedError
+        return self._family().fill_from_json(value, path=path)
 
     def fill_to_json(self, value: np.generic) -> JSON:
         """Encode a fill value as JSON."""
-        raise NotImplementedError
+        return self._family().fill_to_json(value)
 
     def fill_from_user(self, value: object) -> np.generic:
         """Convert a user-supplied fill value; raise ``ZarrcError`` if it does not fit."""
-        raise NotImplementedError
+        return self._family().fill_from_user(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -155,7 +182,7 @@ def registered_data_type_names() -> tuple[str, ...]:
 # bool
 # --------------------------------------------------------------------------------------
 @register_data_type
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class BoolDataType(DataType):
     """The ``bool`` type; fill values are JSON booleans."""
 
@@ -188,8 +215,14 @@ _BOOL = BoolDataType("bool", np.dtype(np.bool_))
 # --------------------------------------------------------------------------------------
 # integers
 # --------------------------------------------------------------------------------------
+@functools.cache
+def _int_bounds(dtype: np.dtype) -> tuple[int, int]:
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
 @register_data_type
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class IntDataType(DataType):
     """Signed and unsigned integers of 8 to 64 bits; fill values are JSON integers."""
 
@@ -212,8 +245,8 @@ class IntDataType(DataType):
         return None
 
     def _check_range(self, number: int) -> np.generic | None:
-        info = np.iinfo(self.dtype)
-        if info.min <= number <= info.max:
+        low, high = _int_bounds(self.dtype)
+        if low <= number <= high:
             return self.dtype.type(number)
         return None
 
@@ -361,7 +394,7 @@ def _float_from_user(value: object, dtype: np.dtype, what: str) -> np.generic:
 
 
 @register_data_type
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class FloatDataType(DataType):
     """IEEE 754 floats of 16, 32 and 64 bits.
 
@@ -392,7 +425,7 @@ class FloatDataType(DataType):
 # complex
 # --------------------------------------------------------------------------------------
 @register_data_type
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ComplexDataType(DataType):
     """Complex numbers of two 32-bit or two 64-bit floats.
 

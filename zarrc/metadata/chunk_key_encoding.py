@@ -135,12 +135,12 @@ def parse_chunk_key_encoding(value: object, *, path: str | None = None) -> Chunk
     elif isinstance(value, tuple) and len(value) == 2:
         name, separator = value
     else:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             to_dict = getattr(value, "to_dict", None)
             if callable(to_dict):
                 value = to_dict()
-        if not isinstance(value, Mapping):
-            raise _error(f"expected an object with a 'name', got {value!r}", path)
+            if not isinstance(value, Mapping):
+                raise _error(f"expected an object with a 'name', got {value!r}", path)
         name = value.get("name")
         if "separator" in value and "configuration" not in value:
             extra = set(value) - {"name", "separator"}
@@ -149,7 +149,7 @@ def parse_chunk_key_encoding(value: object, *, path: str | None = None) -> Chunk
             extra = set(value) - {"name", "configuration"}
             config = value.get("configuration")
             if config is not None:
-                if not isinstance(config, Mapping):
+                if type(config) is not dict and not isinstance(config, Mapping):
                     raise _error(f"configuration must be an object, got {config!r}", path)
                 unknown = set(config) - {"separator"}
                 if unknown:

@@ -16,7 +16,7 @@ import json
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -41,6 +41,8 @@ __all__ = [
     "parse_group_metadata_v3",
     "parse_metadata_v3",
 ]
+
+_T = TypeVar("_T")
 
 ZARR_JSON = "zarr.json"
 JSON_INDENT = 2
@@ -91,6 +93,9 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates)
+
+
 def load_json_object(
     doc: bytes | bytearray | memoryview | str | Mapping[str, Any], *, path: str | None = None
 ) -> dict[str, Any]:
@@ -113,19 +118,21 @@ def load_json_object(
         If the bytes are not UTF-8, not JSON, repeat a key within an object
         (readers could disagree on which one wins), or are not a JSON object.
     """
-    if isinstance(doc, Mapping):
-        return dict(doc)
     if isinstance(doc, bytes | bytearray | memoryview):
         try:
-            text = bytes(doc).decode("utf-8")
+            # utf-8-sig: a leading byte order mark is allowed (RFC 8259), as in zarr-python.
+            text = bytes(doc).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise MetadataError(f"document is not valid UTF-8: {exc}", path=path) from None
     elif isinstance(doc, str):
-        text = doc
+        text = doc.removeprefix("\ufeff")
+    elif isinstance(doc, Mapping):
+        # A private copy: the metadata object must not share state with the caller.
+        return copy.deepcopy(dict(doc))
     else:
         raise MetadataError(f"expected JSON bytes or str, got {type(doc).__name__}", path=path)
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates)
+        data = _DECODER.decode(text)
     except _DuplicateKeyError as exc:
         raise MetadataError(f"key {exc.args[0]!r} appears twice in one object", path=path) from None
     except RecursionError:
@@ -204,7 +211,7 @@ def _parse_chunk_grid(value: object, path: str | None) -> tuple[int, ...]:
     )
 
 
-def _parse_codec(entry: object, index: int, path: str | None) -> dict[str, Any]:
+def _parse_codec(entry: object, index: int, path: str | None, private: bool) -> dict[str, Any]:
     def fail(message: str) -> MetadataError:
         return MetadataError(f"codec {index}: {message}", path=path, field="codecs")
 
@@ -212,12 +219,12 @@ def _parse_codec(entry: object, index: int, path: str | None) -> dict[str, Any]:
         if not entry:
             raise fail("empty codec name")
         return {"name": entry}
-    if not isinstance(entry, Mapping):
+    if type(entry) is not dict and not isinstance(entry, Mapping):
         to_dict = getattr(entry, "to_dict", None)
         if callable(to_dict):
             entry = to_dict()
-    if not isinstance(entry, Mapping):
-        raise fail(f"expected an object or a name, got {entry!r}")
+        if not isinstance(entry, Mapping):
+            raise fail(f"expected an object or a name, got {entry!r}")
     unknown = set(entry) - {"name", "configuration", "must_understand"}
     if unknown:
         raise fail(f"unknown keys {sorted(map(str, unknown))}")
@@ -227,9 +234,10 @@ def _parse_codec(entry: object, index: int, path: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"name": name}
     if "configuration" in entry:
         config = entry["configuration"]
-        if not isinstance(config, Mapping):
+        if type(config) is not dict and not isinstance(config, Mapping):
             raise fail(f"'configuration' must be an object, got {config!r}")
-        out["configuration"] = copy.deepcopy(dict(config))
+        # A freshly decoded document is ours already; anything else is copied.
+        out["configuration"] = config if private else copy.deepcopy(dict(config))
     if "must_understand" in entry:
         if not isinstance(entry["must_understand"], bool):
             raise fail("'must_understand' must be true or false")
@@ -237,7 +245,9 @@ def _parse_codec(entry: object, index: int, path: str | None) -> dict[str, Any]:
     return out
 
 
-def parse_codecs(value: object, *, path: str | None = None) -> tuple[dict[str, Any], ...]:
+def parse_codecs(
+    value: object, *, path: str | None = None, _private: bool = False
+) -> tuple[dict[str, Any], ...]:
     """Check the structure of a codec list and normalise its entries.
 
     Parameters
@@ -259,11 +269,13 @@ def parse_codecs(value: object, *, path: str | None = None) -> tuple[dict[str, A
     MetadataError
         If the list is missing, empty or has a malformed entry (``field="codecs"``).
     """
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+    if type(value) is not list and (
+        isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence)
+    ):
         raise MetadataError(f"expected a list of codecs, got {value!r}", path=path, field="codecs")
     if len(value) == 0:
         raise MetadataError("at least one codec is required", path=path, field="codecs")
-    return tuple(_parse_codec(entry, i, path) for i, entry in enumerate(value))
+    return tuple(_parse_codec(entry, i, path, _private) for i, entry in enumerate(value))
 
 
 def _parse_dimension_names(
@@ -340,6 +352,14 @@ def _check_extra(extra: Mapping[str, Any], known: frozenset[str]) -> dict[str, A
 # --------------------------------------------------------------------------------------
 # array metadata
 # --------------------------------------------------------------------------------------
+def _unchecked(cls: type[_T], **fields: Any) -> _T:
+    """An instance of a frozen dataclass built from already validated fields."""
+    obj = object.__new__(cls)
+    for name, value in fields.items():
+        object.__setattr__(obj, name, value)
+    return obj
+
+
 def _fill_key(value: np.generic) -> tuple[str, bytes]:
     # Compare fill values by bits, so NaN equals itself and 0.0 differs from -0.0.
     return (value.dtype.str, value.tobytes())
@@ -536,12 +556,14 @@ def _array_from_dict(data: Mapping[str, Any], path: str | None) -> ArrayMetadata
         )
     cke = parse_chunk_key_encoding(data["chunk_key_encoding"], path=path)
     fill_value = parse_fill_value(data["fill_value"], data_type, path=path)
-    codecs = parse_codecs(data["codecs"], path=path)
+    codecs = parse_codecs(data["codecs"], path=path, _private=True)
     attributes = _parse_attributes(data, path)
     dimension_names = _parse_dimension_names(data.get("dimension_names"), len(shape), path)
     _parse_storage_transformers(data.get("storage_transformers"), path)
     extra = _parse_extra(data, _ARRAY_KEYS, path)
-    return ArrayMetadataV3(
+    # Every field is validated and normalised above: skip __post_init__.
+    return _unchecked(
+        ArrayMetadataV3,
         shape=shape,
         data_type=data_type,
         chunk_shape=chunk_shape,
@@ -550,6 +572,7 @@ def _array_from_dict(data: Mapping[str, Any], path: str | None) -> ArrayMetadata
         codecs=codecs,
         attributes=attributes,
         dimension_names=dimension_names,
+        storage_transformers=(),
         extra=extra,
     )
 
@@ -630,7 +653,9 @@ def _group_from_dict(data: Mapping[str, Any], path: str | None) -> GroupMetadata
             field="consolidated_metadata",
         )
     extra = _parse_extra(data, _GROUP_KEYS, path)
-    return GroupMetadataV3(attributes=attributes, consolidated_metadata=consolidated, extra=extra)
+    return _unchecked(
+        GroupMetadataV3, attributes=attributes, consolidated_metadata=consolidated, extra=extra
+    )
 
 
 # --------------------------------------------------------------------------------------
