@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -194,7 +194,10 @@ def create_array(
     dt = data_type_from_numpy(dtype)
     chunk_shape = _normalize_chunks(chunks, shape, dt.itemsize)
     codecs = normalize_codecs_for_create(
-        dtype=dt.dtype, shape=chunk_shape, filters=filters, serializer=serializer,
+        dtype=dt.dtype,
+        shape=chunk_shape,
+        filters=filters,
+        serializer=serializer,
         compressors=compressors,
     )
     cke = (
@@ -216,8 +219,10 @@ def create_array(
     if kind is not None:
         if not overwrite:
             err = ContainsArrayError if kind == "array" else ContainsGroupError
-            raise err(f"a{'n array' if kind == 'array' else ' group'} exists at path {path!r} "
-                      f"in store {st!r}")
+            raise err(
+                f"a{'n array' if kind == 'array' else ' group'} exists at path {path!r} "
+                f"in store {st!r}"
+            )
         st.delete_dir(path)
     elif overwrite and path:
         st.delete_dir(path)
@@ -318,9 +323,7 @@ def _create_filled(shape: Any, fill_value: Any, kwargs: dict[str, Any]) -> Array
     mode = kwargs.pop("mode", None)
     if mode == "w":
         kwargs["overwrite"] = True
-    return create_array(
-        store, name=name, shape=shape, dtype=dtype, fill_value=fill_value, **kwargs
-    )
+    return create_array(store, name=name, shape=shape, dtype=dtype, fill_value=fill_value, **kwargs)
 
 
 def zeros(shape: Any, **kwargs: Any) -> Array:
@@ -351,5 +354,3 @@ def array(data: Any, **kwargs: Any) -> Array:
     store = kwargs.pop("store", None)
     name = kwargs.pop("name", None) or kwargs.pop("path", None)
     return create_array(store, name=name, data=data, **kwargs)
-
-

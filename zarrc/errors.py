@@ -114,7 +114,8 @@ class CodecError(ZarrcError):
             parts.append(f"key {key!r}")
         if codec is not None:
             parts.append(f"codec {codec!r}")
-        super().__init__(": ".join(parts[:1]) + (" (" + ", ".join(parts[1:]) + ")" if parts[1:] else ""))
+        where = f" ({', '.join(parts[1:])})" if parts[1:] else ""
+        super().__init__(parts[0] + where)
         self.array_path = array_path
         self.key = key
         self.codec = codec

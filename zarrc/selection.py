@@ -70,9 +70,7 @@ def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> BasicSe
     n_real = len(items) - n_ellipsis
     ndim = len(shape)
     if n_real > ndim:
-        raise IndexError(
-            f"too many indices for array; expected {ndim}, got {n_real}"
-        )
+        raise IndexError(f"too many indices for array; expected {ndim}, got {n_real}")
     if n_ellipsis:
         at = next(i for i, s in enumerate(items) if s is Ellipsis)
         items = items[:at] + (slice(None),) * (ndim - n_real) + items[at + 1 :]
@@ -92,9 +90,7 @@ def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> BasicSe
         elif _is_int(item):
             i = int(item)
             if i < -n or i >= n:
-                raise BoundsCheckError(
-                    f"index {i} is out of bounds for axis {d} with size {n}"
-                )
+                raise BoundsCheckError(f"index {i} is out of bounds for axis {d} with size {n}")
             start.append(i + n if i < 0 else i)
             step.append(1)
             count.append(1)

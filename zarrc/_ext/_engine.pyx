@@ -9,7 +9,7 @@ here beyond that.
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.stdint cimport int64_t, uint8_t, uint32_t
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free
 from libc.string cimport memset, strncpy
 
 cimport numpy as cnp
@@ -107,7 +107,6 @@ cdef class Chain:
     """A prepared codec chain for one array (chunk shape, dtype, codecs, fill)."""
 
     cdef zc_chain chain
-    cdef readonly bint native
 
     def __cinit__(self, chunk_shape, int itemsize, int swap, order, b2b, bytes fill):
         cdef int nd = len(chunk_shape)
