@@ -522,6 +522,8 @@ def test_direct_construction_normalises() -> None:
         ({"fill_value": 1.5}, "fill_value"),
         ({"fill_value": 70000}, "fill_value"),
         ({"codecs": ()}, "codecs"),
+        ({"codecs": ({"config": {}},)}, "codecs"),
+        ({"codecs": "bytes"}, "codecs"),
         ({"dimension_names": ("x",)}, "dimension_names"),
         ({"dimension_names": ("x", 3)}, "dimension_names"),
         ({"storage_transformers": ({"name": "t"},)}, "storage_transformers"),

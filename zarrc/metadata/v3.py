@@ -435,10 +435,9 @@ class ArrayMetadataV3:
             except ZarrcError as exc:
                 raise MetadataError(str(exc), field="fill_value") from None
             setattr_(self, "fill_value", fill)
-        if not (isinstance(self.codecs, tuple) and all(type(c) is dict for c in self.codecs)):
-            setattr_(self, "codecs", parse_codecs(list(self.codecs)))
-        elif not self.codecs:
-            raise MetadataError("at least one codec is required", field="codecs")
+        if isinstance(self.codecs, str | bytes | Mapping):
+            raise MetadataError("codecs must be a sequence of codecs", field="codecs")
+        setattr_(self, "codecs", parse_codecs(list(self.codecs)))
         if not isinstance(self.attributes, dict):
             setattr_(self, "attributes", dict(self.attributes))
         if self.dimension_names is not None:
