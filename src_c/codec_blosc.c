@@ -3,6 +3,7 @@
  * Streams are those numcodecs' Blosc reads and writes. */
 #include "codecs_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,9 +87,12 @@ int zc_blosc_encode(const zc_b2b_codec *c, const uint8_t *src, size_t n,
                           "input of %zu bytes exceeds the blosc 1.x limit of %d bytes", n,
                           BLOSC_MAX_BUFFERSIZE);
 
+    /* libblosc keeps the output capacity in a 32-bit int: clamp it (the
+     * output of an acceptable input always fits in n + 16 <= INT_MAX). */
+    size_t destsize = cap > (size_t)INT_MAX ? (size_t)INT_MAX : cap;
     uint8_t dummy_src = 0;
     int r = blosc_compress_ctx(c->level, shuffle, typesize, n, n ? (const void *)src : &dummy_src,
-                               dst, cap, cname, (size_t)c->blocksize, 1);
+                               dst, destsize, cname, (size_t)c->blocksize, 1);
     if (r == 0)
         return zc_err_set(err, ZC_EINVAL, NAME,
                           "output capacity %zu too small (up to %zu bytes needed)", cap,
