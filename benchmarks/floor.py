@@ -1,20 +1,23 @@
 """The floor for whole-array reads and writes on this machine.
 
-Does by hand, single-threaded, the work any Zarr implementation must do, and times each part:
+Does by hand, in one thread, the work any Zarr implementation must do, and times each part:
 
 write: copy   gather each chunk out of the in-memory array into a chunk buffer (edge chunks
               padded with the fill value)
-       codec  compress every chunk buffer (numcodecs, one thread; nothing for "none")
-       io     create c/i/j/k directories and write each chunk to its own file
-read:  io     open + read + close every chunk file (warm page cache)
-       codec  decompress every chunk into a preallocated buffer (nothing for "none")
-       copy   allocate a new output array and scatter every chunk into it
+       codec  compress every chunk (system libzstd / libblosc through ctypes, one thread;
+              nothing for "none")
+       io     create the c/i/j/k directories, then open + write + close each chunk file
+read:  io     open + read + close every chunk file into a preallocated buffer (warm cache)
+       codec  decompress every chunk into a preallocated chunk buffer (nothing for "none")
+       copy   scatter every chunk into a new output array (its pages fault in here)
 
-floor  = codec / cores + copy + io      (compression scales perfectly, the rest not at all)
-strict = (codec + copy + io) / cores    (everything scales perfectly: a hard lower bound)
+floor  = codec / cores + copy + io      (compression spread over the cores, the rest not)
+strict = (codec + copy + io) / cores    (everything spread over the cores)
 
-Each part is the median of --reps repeats. The directory written is a valid Zarr v3 array with
-the same zarr.json as the benchmark arrays.
+Buffers, pointers and paths are prepared outside the timed loops, which then cost one ctypes or
+os call per chunk and part (about 1 us). Each part is the median of --reps repeats. The array
+written is valid Zarr v3 with the benchmark's zarr.json; reads are checked against the source,
+and zarr-python (when installed) reads the written array back once per case.
 
     python benchmarks/floor.py --quick
     python benchmarks/floor.py --shape 512 --chunk 64
@@ -23,6 +26,8 @@ the same zarr.json as the benchmark arrays.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
@@ -40,108 +45,212 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import impls  # noqa: E402
 
 TINY_CODEC = "zstd1"
+_size_t = ctypes.c_size_t
+_ptr = ctypes.c_void_p
 
 
-def make_codec(codec: str) -> Any:
-    """A single-threaded numcodecs codec producing the bytes the Zarr v3 codec stores."""
-    if codec == "none":
-        return None
-    import numcodecs
-    import numcodecs.blosc
+def _lib(name: str) -> ctypes.CDLL:
+    path = ctypes.util.find_library(name)
+    if path is None:
+        raise SystemExit(
+            f"floor.py needs the system lib{name} (e.g. apt-get install lib{name}-dev)"
+        )
+    return ctypes.CDLL(path)
 
-    if codec == "zstd1":
-        return numcodecs.Zstd(level=1, checksum=False)
-    numcodecs.blosc.use_threads = False
-    numcodecs.blosc.set_nthreads(1)
-    return numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE, blocksize=0)
+
+class Codec:
+    """Raw one-shot compress/decompress over pointers; "none" does nothing."""
+
+    def __init__(self, codec: str, typesize: int) -> None:
+        self.codec = codec
+        self.typesize = typesize
+        self.version = "-"
+        if codec == "zstd1":
+            z = _lib("zstd")
+            z.ZSTD_createCCtx.restype = _ptr
+            z.ZSTD_createDCtx.restype = _ptr
+            z.ZSTD_compressBound.argtypes = [_size_t]
+            z.ZSTD_compressBound.restype = _size_t
+            z.ZSTD_compressCCtx.argtypes = [_ptr, _ptr, _size_t, _ptr, _size_t, ctypes.c_int]
+            z.ZSTD_compressCCtx.restype = _size_t
+            z.ZSTD_decompressDCtx.argtypes = [_ptr, _ptr, _size_t, _ptr, _size_t]
+            z.ZSTD_decompressDCtx.restype = _size_t
+            z.ZSTD_isError.argtypes = [_size_t]
+            z.ZSTD_isError.restype = ctypes.c_uint
+            z.ZSTD_versionString.restype = ctypes.c_char_p
+            self.lib = z
+            self.cctx = z.ZSTD_createCCtx()
+            self.dctx = z.ZSTD_createDCtx()
+            self.version = "libzstd " + z.ZSTD_versionString().decode()
+        elif codec == "blosc-lz4":
+            b = _lib("blosc")
+            b.blosc_compress_ctx.argtypes = [
+                ctypes.c_int,
+                ctypes.c_int,
+                _size_t,
+                _size_t,
+                _ptr,
+                _ptr,
+                _size_t,
+                ctypes.c_char_p,
+                _size_t,
+                ctypes.c_int,
+            ]
+            b.blosc_compress_ctx.restype = ctypes.c_int
+            b.blosc_decompress_ctx.argtypes = [_ptr, _ptr, _size_t, ctypes.c_int]
+            b.blosc_decompress_ctx.restype = ctypes.c_int
+            b.blosc_get_version_string.restype = ctypes.c_char_p
+            self.lib = b
+            self.version = "libblosc " + b.blosc_get_version_string().decode()
+        elif codec != "none":
+            raise ValueError(codec)
+
+    def bound(self, nbytes: int) -> int:
+        if self.codec == "zstd1":
+            return int(self.lib.ZSTD_compressBound(nbytes))
+        return nbytes + 16  # BLOSC_MAX_OVERHEAD; "none" stores nbytes
+
+    def encode_many(self, jobs: list[tuple[int, int, int, int]]) -> list[int]:
+        """jobs: (src, nbytes, dst, capacity) -> compressed sizes."""
+        out = []
+        if self.codec == "zstd1":
+            fn, ctx = self.lib.ZSTD_compressCCtx, self.cctx
+            for src, n, dst, cap in jobs:
+                out.append(fn(ctx, dst, cap, src, n, 1))
+        elif self.codec == "blosc-lz4":
+            fn, ts = self.lib.blosc_compress_ctx, self.typesize
+            for src, n, dst, cap in jobs:
+                out.append(fn(5, 1, ts, n, src, dst, cap, b"lz4", 0, 1))
+        return out
+
+    def decode_many(self, jobs: list[tuple[int, int, int, int]]) -> list[int]:
+        """jobs: (src, compressed size, dst, capacity) -> decompressed sizes."""
+        out = []
+        if self.codec == "zstd1":
+            fn, ctx = self.lib.ZSTD_decompressDCtx, self.dctx
+            for src, n, dst, cap in jobs:
+                out.append(fn(ctx, dst, cap, src, n))
+        elif self.codec == "blosc-lz4":
+            fn = self.lib.blosc_decompress_ctx
+            for src, _n, dst, cap in jobs:
+                out.append(fn(src, dst, cap, 1))
+        return out
+
+    def check(self, sizes: list[int], what: str) -> None:
+        bad = [s for s in sizes if s <= 0 or (self.codec == "zstd1" and self.lib.ZSTD_isError(s))]
+        if bad:
+            raise RuntimeError(f"{self.codec} {what} failed ({len(bad)} chunks)")
 
 
 def _chunk_path(root: str, idx: tuple[int, ...]) -> str:
     return os.path.join(root, "c", *map(str, idx))
 
 
-def floor_write(
-    data: np.ndarray, chunks: tuple[int, ...], codec: str, root: str, sync: bool
-) -> tuple[dict[str, float], int]:
-    """One repeat of the write floor: seconds per part, and stored bytes."""
-    comp = make_codec(codec)
-    grid = impls.chunk_grid(data.shape, chunks)
-    shutil.rmtree(root, ignore_errors=True)
-    if sync:
-        os.sync()
-    bufs = [np.empty(chunks, dtype=data.dtype) for _ in grid]
-    for b in bufs:  # fault the pages in: the copy below times memory traffic, not the kernel
-        b.fill(0)
+def _touch(a: np.ndarray) -> np.ndarray:
+    a.fill(0)  # fault the pages in outside the timed region
+    return a
 
-    t0 = time.perf_counter()
-    for idx, buf in zip(grid, bufs, strict=True):
-        sl = impls.chunk_slices(idx, data.shape, chunks)
-        region = tuple(slice(0, s.stop - s.start) for s in sl)
-        if any(r.stop != c for r, c in zip(region, chunks, strict=True)):
-            buf.fill(0)
-        buf[region] = data[sl]
-    t1 = time.perf_counter()
-    encoded = (
-        [memoryview(b).cast("B") for b in bufs] if comp is None else [comp.encode(b) for b in bufs]
-    )
-    t2 = time.perf_counter()
-    os.makedirs(root)
-    with open(os.path.join(root, "zarr.json"), "w") as f:
-        json.dump(impls.zarr_metadata(data.shape, chunks, str(data.dtype), codec), f)
-    made: set[str] = set()
-    for idx, enc in zip(grid, encoded, strict=True):
-        p = _chunk_path(root, idx)
-        d = os.path.dirname(p)
-        if d not in made:
+
+class Case:
+    """One array and codec; buffers are allocated once and reused by every repeat."""
+
+    def __init__(self, data: np.ndarray, chunks: tuple[int, ...], codec: str, root: str) -> None:
+        self.data = data
+        self.chunks = chunks
+        self.codec_name = codec
+        self.root = root
+        self.codec = Codec(codec, data.dtype.itemsize)
+        self.grid = impls.chunk_grid(data.shape, chunks)
+        self.slices = [impls.chunk_slices(i, data.shape, chunks) for i in self.grid]
+        self.inner = [tuple(slice(0, s.stop - s.start) for s in sl) for sl in self.slices]
+        self.paths = [_chunk_path(root, i) for i in self.grid]
+        self.dirs = sorted({os.path.dirname(p) for p in self.paths})
+        nbytes = int(np.prod(chunks)) * data.dtype.itemsize
+        self.nbytes = nbytes
+        self.cap = self.codec.bound(nbytes)
+        self.bufs = [_touch(np.empty(chunks, dtype=data.dtype)) for _ in self.grid]
+        self.encs = [_touch(np.empty(self.cap, dtype=np.uint8)) for _ in self.grid]
+        self.sizes: list[int] = []
+
+    def write(self, sync: bool) -> dict[str, float]:
+        shutil.rmtree(self.root, ignore_errors=True)
+        if sync:
+            os.sync()
+        src_views = [self.data[sl] for sl in self.slices]
+        dst_views = [b[inner] for b, inner in zip(self.bufs, self.inner, strict=True)]
+        partial = [i for i, v in enumerate(dst_views) if v.shape != self.chunks]
+        jobs = [
+            (b.ctypes.data, self.nbytes, e.ctypes.data, self.cap)
+            for b, e in zip(self.bufs, self.encs, strict=True)
+        ]
+        meta = json.dumps(
+            impls.zarr_metadata(self.data.shape, self.chunks, str(self.data.dtype), self.codec_name)
+        )
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+
+        t0 = time.perf_counter()
+        for i in partial:
+            self.bufs[i].fill(0)
+        for d, s in zip(dst_views, src_views, strict=True):
+            np.copyto(d, s)
+        t1 = time.perf_counter()
+        sizes = self.codec.encode_many(jobs)
+        t2 = time.perf_counter()
+        if self.codec_name == "none":
+            payloads = [memoryview(b).cast("B") for b in self.bufs]
+        else:
+            self.codec.check(sizes, "compress")
+            payloads = [memoryview(e)[:n] for e, n in zip(self.encs, sizes, strict=True)]
+        t3 = time.perf_counter()
+        for d in self.dirs:
             os.makedirs(d, exist_ok=True)
-            made.add(d)
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, enc)
-        finally:
+        with open(os.path.join(self.root, "zarr.json"), "w") as f:
+            f.write(meta)
+        for p, payload in zip(self.paths, payloads, strict=True):
+            fd = os.open(p, flags, 0o644)
+            os.write(fd, payload)
             os.close(fd)
-    t3 = time.perf_counter()
-    return {"copy": t1 - t0, "codec": t2 - t1, "io": t3 - t2}, sum(len(e) for e in encoded)
+        t4 = time.perf_counter()
+        self.sizes = [len(p) for p in payloads]
+        return {"copy": t1 - t0, "codec": t2 - t1, "io": t4 - t3}
 
+    def read(self) -> dict[str, float]:
+        """Read back what write() stored; the output is checked against the source."""
+        out = np.empty(self.data.shape, dtype=self.data.dtype)  # pages fault in during copy
+        out_views = [out[sl] for sl in self.slices]
+        src_views = [b[inner] for b, inner in zip(self.bufs, self.inner, strict=True)]
+        readbufs = (
+            [[e] for e in self.encs]
+            if self.codec_name != "none"
+            else [[memoryview(b).cast("B")] for b in self.bufs]
+        )
+        for b in self.bufs:  # the read/decode below must really fill these
+            b.fill(0xFF)
+        got: list[int] = []
 
-def floor_read(
-    root: str,
-    shape: tuple[int, ...],
-    chunks: tuple[int, ...],
-    dtype: np.dtype,
-    codec: str,
-    expect: np.ndarray,
-) -> dict[str, float]:
-    """One repeat of the read floor (the array at root was written by floor_write)."""
-    comp = make_codec(codec)
-    grid = impls.chunk_grid(shape, chunks)
-    paths = [_chunk_path(root, idx) for idx in grid]
-    bufs = [np.empty(chunks, dtype=dtype) for _ in grid]
-    for b in bufs:
-        b.fill(0)
-
-    t0 = time.perf_counter()
-    raw = []
-    for p in paths:
-        fd = os.open(p, os.O_RDONLY)
-        try:
-            raw.append(os.read(fd, os.fstat(fd).st_size))
-        finally:
+        t0 = time.perf_counter()
+        for p, rb in zip(self.paths, readbufs, strict=True):
+            fd = os.open(p, os.O_RDONLY)
+            got.append(os.readv(fd, rb))
             os.close(fd)
-    t1 = time.perf_counter()
-    if comp is None:
-        decoded = [np.frombuffer(r, dtype=dtype).reshape(chunks) for r in raw]
-    else:
-        decoded = [comp.decode(r, out=b) for r, b in zip(raw, bufs, strict=True)]
-    t2 = time.perf_counter()
-    out = np.empty(shape, dtype=dtype)
-    for idx, chunk in zip(grid, decoded, strict=True):
-        sl = impls.chunk_slices(idx, shape, chunks)
-        out[sl] = np.asarray(chunk).reshape(chunks)[tuple(slice(0, s.stop - s.start) for s in sl)]
-    t3 = time.perf_counter()
-    if not np.array_equal(out, expect):
-        raise RuntimeError(f"floor read of {codec} gave different data")
-    return {"io": t1 - t0, "codec": t2 - t1, "copy": t3 - t2}
+        t1 = time.perf_counter()
+        jobs = [
+            (e.ctypes.data, n, b.ctypes.data, self.nbytes)
+            for e, n, b in zip(self.encs, got, self.bufs, strict=True)
+        ]
+        t2 = time.perf_counter()
+        sizes = self.codec.decode_many(jobs)
+        t3 = time.perf_counter()
+        for o, s in zip(out_views, src_views, strict=True):
+            np.copyto(o, s)
+        t4 = time.perf_counter()
+        if got != self.sizes:
+            raise RuntimeError("short read")
+        if self.codec_name != "none":
+            self.codec.check(sizes, "decompress")
+        if not np.array_equal(out, self.data):
+            raise RuntimeError(f"floor read of {self.codec_name} gave different data")
+        return {"io": t1 - t0, "codec": t3 - t2, "copy": t4 - t3}
 
 
 def summarise(reps: list[dict[str, float]], cores: int) -> dict[str, Any]:
@@ -156,6 +265,16 @@ def summarise(reps: list[dict[str, float]], cores: int) -> dict[str, Any]:
     }
 
 
+def _zarr_python_check(root: str, data: np.ndarray) -> str:
+    try:
+        import zarr
+    except ImportError:
+        return "zarr-python not installed, not checked"
+    if not np.array_equal(zarr.open_array(root, mode="r")[...], data):
+        raise RuntimeError(f"zarr-python reads different data from {root}")
+    return "zarr-python reads it back equal"
+
+
 def measure(
     data: np.ndarray,
     chunks: tuple[int, ...],
@@ -164,17 +283,16 @@ def measure(
     reps: int,
     cores: int,
     sync: bool,
-) -> tuple[dict[str, Any], dict[str, Any], float]:
-    """(write floor, read floor, compression ratio) for one array and codec."""
-    w = []
-    stored = 0
-    for _ in range(reps):
-        parts, stored = floor_write(data, chunks, codec, root, sync)
-        w.append(parts)
-    floor_read(root, data.shape, chunks, data.dtype, codec, data)  # warm-up
-    r = [floor_read(root, data.shape, chunks, data.dtype, codec, data) for _ in range(reps)]
+) -> tuple[dict[str, Any], dict[str, Any], float, str]:
+    """(write floor, read floor, compression ratio, interop note) for one array and codec."""
+    case = Case(data, chunks, codec, root)
+    w = [case.write(sync) for _ in range(reps)]
+    note = _zarr_python_check(root, data)
+    case.read()  # warm-up
+    r = [case.read() for _ in range(reps)]
     shutil.rmtree(root, ignore_errors=True)
-    return summarise(w, cores), summarise(r, cores), data.nbytes / max(stored, 1)
+    ratio = data.nbytes / max(sum(case.sizes), 1)
+    return summarise(w, cores), summarise(r, cores), ratio, f"{case.codec.version}; {note}"
 
 
 def _dims(s: str, ndim: int | None = None) -> tuple[int, ...]:
@@ -207,12 +325,13 @@ def main() -> int:
     scratch = tempfile.mkdtemp(prefix="zarr-floor-", dir=args.dir)
     floor: dict[str, dict[str, Any]] = {}
     ratios: dict[str, float] = {}
+    notes: dict[str, str] = {}
     try:
         cases = [("", shape, chunks, c) for c in codecs]
         cases.append(("tiny-", tiny_shape, tiny_chunks, TINY_CODEC))
         for prefix, shp, chk, codec in cases:
             data = impls.make_data(shp, args.seed)
-            w, r, ratio = measure(
+            w, r, ratio, note = measure(
                 data,
                 chk,
                 codec,
@@ -224,6 +343,7 @@ def main() -> int:
             floor.setdefault(prefix + "write", {})[codec] = w
             floor.setdefault(prefix + "read", {})[codec] = r
             ratios[prefix + codec] = round(ratio, 3)
+            notes[prefix + codec] = note
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -237,10 +357,12 @@ def main() -> int:
     for wl, by_codec in floor.items():
         for codec, f in by_codec.items():
             print(
-                f"| {wl} | {codec} | {f['io_s']:.3f} | {f['codec_s']:.3f} | {f['copy_s']:.3f} "
-                f"| {f['serial']:.3f} | {f['floor']:.3f} | {f['strict']:.3f} |"
+                f"| {wl} | {codec} | {f['io_s']:.4f} | {f['codec_s']:.4f} | {f['copy_s']:.4f} "
+                f"| {f['serial']:.4f} | {f['floor']:.4f} | {f['strict']:.4f} |"
             )
     print("\ncompression ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
+    for k, v in notes.items():
+        print(f"{k}: {v}")
     if args.json:
         params = {
             "shape": shape,
@@ -251,7 +373,10 @@ def main() -> int:
             "cores": args.cores,
         }
         Path(args.json).write_text(
-            json.dumps({"params": params, "floor": floor, "compression_ratio": ratios}, indent=1)
+            json.dumps(
+                {"params": params, "floor": floor, "compression_ratio": ratios, "notes": notes},
+                indent=1,
+            )
         )
     return 0
 
