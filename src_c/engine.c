@@ -247,6 +247,20 @@ static int direct_target(const request *r, const geom *g, int full) {
     return 1;
 }
 
+/* Byte range [lo, hi) of the encoded chunk that holds the selected elements. */
+static int selected_span(const request *r, const geom *g, size_t *lo, size_t *hi) {
+    int64_t a = g->in_off, b = g->in_off;
+    for (int d = 0; d < r->plan->ndim; d++) {
+        int64_t ext = (g->count[d] - 1) * g->in_strides[d];
+        if (ext < 0) a += ext;
+        else b += ext;
+    }
+    if (a < 0) return 0;
+    *lo = (size_t)a;
+    *hi = (size_t)b + r->chain->itemsize;
+    return *hi <= r->chain->nbytes;
+}
+
 static void read_task(void *arg, int64_t i, zc_worker *w) {
     request *r = arg;
     if (atomic_load(&r->failed)) return;
@@ -263,6 +277,20 @@ static void read_task(void *arg, int64_t i, zc_worker *w) {
     if (r->io->key_prefix) {
         char path[PATH_MAX];
         if (chunk_path(r, &g, path, sizeof(path), &err) != ZC_OK) goto failed;
+        size_t lo, hi;
+        if (ch->n_b2b == 0 && !direct && selected_span(r, &g, &lo, &hi) && hi - lo < ch->nbytes) {
+            /* uncompressed chunk: read only the bytes the selection covers */
+            if (zc_file_read_range(path, w, ch->nbytes, lo, hi - lo, &enc, &missing, &err) !=
+                ZC_OK)
+                goto failed;
+            if (missing) {
+                zc_fill_nd(nd, g.count, dst, r->strides, ch->fill_native, ch->itemsize);
+                return;
+            }
+            zc_copy_nd(nd, g.count, dst, r->strides, enc + (g.in_off - (int64_t)lo), g.in_strides,
+                       ch->itemsize, ch->swap);
+            return;
+        }
         /* with no codecs a whole chunk can be read straight into place */
         uint8_t *into = (direct && ch->n_b2b == 0) ? dst : NULL;
         if (zc_file_read(path, w, ch->max_encoded, into, ch->nbytes, &enc, &enc_n, &missing,

@@ -72,6 +72,60 @@ int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
     return ZC_OK;
 }
 
+int zc_file_read_range(const char *path, zc_worker *w, size_t expect, size_t off, size_t len,
+                       const uint8_t **data, int *missing, zc_err *err) {
+    *missing = 0;
+    *data = NULL;
+    if (off > expect || len > expect - off)
+        return zc_err_set(err, ZC_EINVAL, "", "range outside the chunk");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            *missing = 1;
+            return ZC_OK;
+        }
+        return io_error(err, "cannot open", path);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int rc = io_error(err, "cannot stat", path);
+        close(fd);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return zc_err_set(err, ZC_EIO, "", "%s is not a regular file", path);
+    }
+    if ((uint64_t)st.st_size != (uint64_t)expect) {
+        close(fd);
+        return zc_err_set(err, ZC_ESIZE, "bytes", "stored chunk has %lld bytes, expected %zu",
+                          (long long)st.st_size, expect);
+    }
+    uint8_t *buf = zc_worker_buf(w, 0, len);
+    if (!buf) {
+        close(fd);
+        return zc_err_set(err, ZC_ENOMEM, "", "out of memory reading %s", path);
+    }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, buf + got, len - got, (off_t)(off + got));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int rc = io_error(err, "cannot read", path);
+            close(fd);
+            return rc;
+        }
+        if (r == 0) {
+            close(fd);
+            return zc_err_set(err, ZC_ESIZE, "bytes", "stored chunk %s shrank while read", path);
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *data = buf;
+    return ZC_OK;
+}
+
 static int make_parents(char *path, zc_err *err) {
     /* path is writable scratch; create every missing directory above the file */
     char *slash = strrchr(path, '/');

@@ -148,6 +148,11 @@ int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc
  * exactly direct_len). */
 int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
                  size_t direct_len, const uint8_t **data, size_t *len, int *missing, zc_err *err);
+/* Read bytes [off, off+len) of a file that must hold exactly `expect` bytes
+ * (else ZC_ESIZE).  Used for uncompressed chunks, where a small selection
+ * needs only part of the file. */
+int zc_file_read_range(const char *path, zc_worker *w, size_t expect, size_t off, size_t len,
+                       const uint8_t **data, int *missing, zc_err *err);
 /* Write via a hidden temp file in the same directory, then rename. */
 int zc_file_write(const char *path, const uint8_t *data, size_t n, int do_fsync, zc_err *err);
 int zc_file_delete(const char *path, zc_err *err);

@@ -7,6 +7,7 @@ documents, and builds :class:`~zarrc.array.Array` objects.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from collections.abc import Sequence
@@ -25,7 +26,12 @@ from zarrc.errors import (
     ReadOnlyError,
 )
 from zarrc.metadata.chunk_key_encoding import ChunkKeyEncoding, parse_chunk_key_encoding
-from zarrc.metadata.v3 import ArrayMetadataV3, GroupMetadataV3, load_json_object
+from zarrc.metadata.v3 import (
+    ArrayMetadataV3,
+    GroupMetadataV3,
+    load_json_object,
+    parse_metadata_v3,
+)
 from zarrc.storage import LocalStore, MemoryStore, Store, validate_key
 
 __all__ = [
@@ -70,10 +76,42 @@ def make_store(store: Any, *, mode: str = "a", read_only: bool | None = None) ->
         text = os.fspath(store)
         if isinstance(text, str) and text.startswith("file://"):
             text = text[len("file://") :]
-        return LocalStore(text, read_only=ro)
+        return _local_store(text, ro)
     if isinstance(store, dict):
         return MemoryStore(store, read_only=ro)
     raise TypeError(f"unsupported store type {type(store).__name__}: {store!r}")
+
+
+_STORE_CACHE: dict[tuple[str, bool], LocalStore] = {}
+_METADATA_CACHE: dict[bytes, ArrayMetadataV3 | GroupMetadataV3] = {}
+_CACHE_LIMIT = 256
+
+
+def _local_store(path: str, read_only: bool) -> LocalStore:
+    """A LocalStore for ``path``; resolving a root costs more than opening an array,
+    so stores are reused per absolute path (they hold no state beyond it)."""
+    key = (os.path.abspath(path), read_only)
+    store = _STORE_CACHE.get(key)
+    if store is None:
+        store = LocalStore(path, read_only=read_only)
+        if len(_STORE_CACHE) >= _CACHE_LIMIT:
+            _STORE_CACHE.clear()
+        _STORE_CACHE[key] = store
+    return store
+
+
+def _parse_cached(raw: bytes, doc_key: str) -> ArrayMetadataV3 | GroupMetadataV3:
+    """Parse a zarr.json document, reusing the (immutable) result for identical bytes."""
+    md = _METADATA_CACHE.get(raw)
+    if md is None:
+        md = parse_metadata_v3(raw, path=doc_key)
+        if len(_METADATA_CACHE) >= _CACHE_LIMIT:
+            _METADATA_CACHE.clear()
+        _METADATA_CACHE[raw] = md
+    elif md.attributes:
+        # attributes are a plain dict: give each opener its own copy
+        md = md.update_attributes(copy.deepcopy(md.attributes))
+    return md
 
 
 def _node_kind(store: Store, path: str) -> tuple[str | None, dict | None]:
@@ -271,9 +309,7 @@ def _open_existing(st: Store, path: str, *, config: dict[str, Any] | None = None
         if st.get(_join(path, ".zarray")) is not None:
             raise MetadataError("Zarr format 2 arrays are not supported yet", path=doc_key)
         raise ArrayNotFoundError(f"no array found at path {path!r} in store {st!r}")
-    from zarrc.metadata.v3 import parse_metadata_v3
-
-    md = parse_metadata_v3(raw, path=doc_key)
+    md = _parse_cached(raw, doc_key)
     if not isinstance(md, ArrayMetadataV3):
         raise ArrayNotFoundError(f"no array found at path {path!r} in store {st!r}: it is a group")
     return Array(st, path, md, config=config)

@@ -13,7 +13,7 @@ import numpy as np
 
 from zarrc.attributes import Attributes
 from zarrc.codecs._base import Codec
-from zarrc.config import config
+from zarrc.config import config as global_config
 from zarrc.errors import ReadOnlyError
 from zarrc.metadata.v3 import ArrayMetadataV3
 from zarrc.pipeline import ArrayPipeline
@@ -52,6 +52,10 @@ class Array:
         if unknown:
             raise ValueError(f"unknown array config keys: {sorted(unknown)}")
         self._config = cfg
+        # resolved once, like zarr-python's ArrayConfig
+        self._order = cfg.get("order") or global_config.get("array.order")
+        wec = cfg.get("write_empty_chunks")
+        self._write_empty = global_config.get("array.write_empty_chunks") if wec is None else wec
         self._pipeline = ArrayPipeline(metadata, store, path)
 
     # -- identity ------------------------------------------------------------------
@@ -129,7 +133,7 @@ class Array:
     @property
     def order(self) -> str:
         """Memory order ("C" or "F") of arrays returned by reads."""
-        return self._config.get("order") or config.get("array.order")
+        return self._order
 
     @property
     def cdata_shape(self) -> tuple[int, ...]:
@@ -164,8 +168,7 @@ class Array:
     @property
     def write_empty_chunks(self) -> bool:
         """Whether chunks equal to the fill value are stored."""
-        value = self._config.get("write_empty_chunks")
-        return config.get("array.write_empty_chunks") if value is None else value
+        return self._write_empty
 
     # -- metadata writes ---------------------------------------------------------------
     def _check_writable(self) -> None:
@@ -185,7 +188,7 @@ class Array:
 
     # -- reads ---------------------------------------------------------------------------
     def _new_out(self, sel: BasicSelection) -> np.ndarray:
-        return np.empty(sel.count, dtype=self.dtype, order=self.order)
+        return np.empty(sel.count, dtype=self._metadata.dtype, order=self._order)
 
     def get_basic_selection(
         self, selection: Any = Ellipsis, *, out: np.ndarray | None = None, fields: Any = None
@@ -209,7 +212,7 @@ class Array:
             self._pipeline.read(sel, target)
             return out
         result = self._pipeline.read(sel, self._new_out(sel))
-        if self.ndim == 0:
+        if not sel.count:
             return result[()]
         return result.reshape(sel.out_shape, order="A")
 

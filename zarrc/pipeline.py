@@ -46,6 +46,23 @@ def _swap_unit(dtype: np.dtype) -> int:
     return dtype.itemsize if dtype.itemsize > 1 else 0
 
 
+_CODEC_CACHE: dict[tuple[str, bytes, tuple[int, ...], str], CodecChainSpec] = {}
+
+
+def _parse_codecs_cached(
+    metadata: ArrayMetadataV3, spec: ChunkSpec, doc_path: str
+) -> CodecChainSpec:
+    # codec chains are immutable and depend only on the codec JSON and the chunk spec
+    key = (repr(metadata.codecs), metadata.fill_value.tobytes(), spec.shape, spec.dtype.str)
+    chain = _CODEC_CACHE.get(key)
+    if chain is None:
+        chain = parse_codecs(metadata.codecs, spec, path=doc_path)
+        if len(_CODEC_CACHE) >= 256:
+            _CODEC_CACHE.clear()
+        _CODEC_CACHE[key] = chain
+    return chain
+
+
 class ArrayPipeline:
     """The prepared read/write machinery of one array.
 
@@ -64,9 +81,11 @@ class ArrayPipeline:
         self.store = store
         self.path = path
         self.doc_path = _join(path, "zarr.json")
+        self._shape = metadata.shape
+        self._chunk_shape = metadata.chunk_shape
         dtype = metadata.dtype
         spec = ChunkSpec(tuple(metadata.chunk_shape), dtype, metadata.fill_value)
-        self.codecs: CodecChainSpec = parse_codecs(metadata.codecs, spec, path=self.doc_path)
+        self.codecs: CodecChainSpec = _parse_codecs_cached(metadata, spec, self.doc_path)
         order = self._transpose_order(self.codecs.array_to_array)
         kernel = self.codecs.array_to_bytes.c_kernel()
         if kernel is None or "endian" not in kernel:
@@ -136,8 +155,7 @@ class ArrayPipeline:
         return [self.chunk_key(c) for c in coords]
 
     def _plan(self, sel: BasicSelection) -> _engine.Plan:
-        md = self.metadata
-        return _engine.Plan(md.shape, md.chunk_shape, sel.start, sel.step, sel.count)
+        return _engine.Plan(self._shape, self._chunk_shape, sel.start, sel.step, sel.count)
 
     @staticmethod
     def _sync_threads() -> None:

@@ -64,11 +64,20 @@ def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> BasicSe
         A slice step of zero.
     """
     items = selection if isinstance(selection, tuple) else (selection,)
+    ndim = len(shape)
+    if len(items) == ndim and all(type(i) is int for i in items):
+        # fast path: one element
+        start = []
+        for d, (i, n) in enumerate(zip(items, shape, strict=True)):
+            if i < -n or i >= n:
+                raise BoundsCheckError(f"index {i} is out of bounds for axis {d} with size {n}")
+            start.append(i + n if i < 0 else i)
+        ones = (1,) * ndim
+        return BasicSelection(tuple(start), ones, ones, (True,) * ndim)
     n_ellipsis = sum(1 for s in items if s is Ellipsis)
     if n_ellipsis > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     n_real = len(items) - n_ellipsis
-    ndim = len(shape)
     if n_real > ndim:
         raise IndexError(f"too many indices for array; expected {ndim}, got {n_real}")
     if n_ellipsis:
