@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import socket
 import statistics
@@ -64,6 +63,31 @@ def _dir_stats(path: str) -> tuple[int, int]:
                 n += 1
                 size += os.path.getsize(os.path.join(root, f))
     return n, size
+
+
+def peak_rss_mb() -> float | None:
+    """Peak RSS of this process image (VmHWM; ru_maxrss would include the parent's at fork)."""
+    for line in (_read("/proc/self/status") or "").splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """Distribution of per-call samples (kept instead of the raw list unless --all-samples)."""
+    q = np.percentile(samples, [10, 25, 50, 75, 90, 99])
+    keys = ("p10", "p25", "median", "p75", "p90", "p99")
+    return {
+        "n": len(samples),
+        "mean": _round(statistics.fmean(samples)),
+        "min": _round(min(samples)),
+        **{k: _round(float(v)) for k, v in zip(keys, q, strict=True)},
+        "max": _round(max(samples)),
+    }
+
+
+def _round(v: float) -> float:
+    return float(f"{v:.4g}")
 
 
 def _cpu() -> float:
@@ -283,7 +307,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     else:
         raise ValueError(f"unknown task kind {kind!r}")
 
-    res["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["peak_rss_mb"] = peak_rss_mb()
     return res
 
 
@@ -586,6 +610,12 @@ def main() -> int:
     )
     p.add_argument("--out", default=str(HERE / "results"), help="results directory")
     p.add_argument("--no-save", action="store_true", help="print only, write no result files")
+    p.add_argument("--note", default=None, help="free text recorded with the results")
+    p.add_argument(
+        "--all-samples",
+        action="store_true",
+        help="save every per-call sample (default: percentiles only)",
+    )
     args = p.parse_args()
     if args.worker:
         worker_main(*args.worker)
@@ -777,15 +807,14 @@ def _run(
             }
             if res.get("ok"):
                 s = res["samples"]
-                row.update(
-                    median=statistics.median(s),
-                    min=min(s),
-                    n=len(s),
-                    samples=s,
-                    cpu=res.get("cpu"),
-                    extra=res.get("extra"),
-                    max_rss_mb=res.get("max_rss_mb"),
-                )
+                row.update(median=statistics.median(s), min=min(s), n=len(s))
+                if row["unit"] == "us":
+                    row["stats"] = summary(s)
+                if row["unit"] != "us" or args.all_samples:
+                    row["samples"] = [_round(x) for x in s]
+                if res.get("cpu"):
+                    row["cpu"] = [_round(x) for x in res["cpu"]]
+                row.update(extra=res.get("extra"), peak_rss_mb=res.get("peak_rss_mb"))
                 msg = f"median {_fmt(row['median'])} {row['unit']} (min {_fmt(row['min'])})"
             else:
                 row.update(median=None, min=None, error=res.get("error"))
@@ -853,6 +882,7 @@ def _run(
         f"# zarr benchmark {now:%Y-%m-%d %H:%M} on {machine['host']}",
         "",
         f"Command: `{cmd}`",
+        *([] if not args.note else ["", f"Note: {args.note}"]),
         "",
         f"Machine: {machine['cpu']}, {machine['usable_cores']} cores, {machine['ram_gb']} GB RAM, "
         f"{machine['os']}, Python {machine['python']}, numpy {machine['numpy']}; data on "
@@ -905,6 +935,7 @@ def _run(
             "results": results,
             "floor": floor,
             "elapsed_s": elapsed,
+            "note": args.note,
         }
         (out_dir / f"{stem}.json").write_text(json.dumps(payload, indent=1, default=list) + "\n")
         (out_dir / f"{stem}.md").write_text(md_text)
