@@ -178,3 +178,83 @@ int zc_all_equal(const uint8_t *buf, size_t n, const uint8_t *value, size_t item
     if (n == itemsize) return 1;
     return memcmp(buf, buf + itemsize, n - itemsize) == 0;
 }
+
+/* Index-list variants: a generic odometer over the dimensions, where the
+ * offset of element k along dimension d comes from an index list when one is
+ * given.  The innermost dimension keeps the fast row copy when it has no
+ * index lists. */
+static inline int64_t ix_off(const int64_t *const *ix, const int64_t *strides, int d, int64_t k) {
+    return (ix && ix[d] ? ix[d][k] : k) * strides[d];
+}
+
+void zc_copy_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_strides,
+                   const int64_t *const *dst_ix, const uint8_t *src, const int64_t *src_strides,
+                   const int64_t *const *src_ix, size_t itemsize, int swap) {
+    int any = 0;
+    for (int d = 0; d < nd; d++) {
+        if (count[d] <= 0) return;
+        any |= (dst_ix && dst_ix[d]) || (src_ix && src_ix[d]);
+    }
+    if (!any) {
+        zc_copy_nd(nd, count, dst, dst_strides, src, src_strides, itemsize, swap);
+        return;
+    }
+    if (swap && itemsize <= 1) swap = 0;
+    int last = nd - 1;
+    int inner_plain = !(dst_ix && dst_ix[last]) && !(src_ix && src_ix[last]);
+    int64_t idx[ZC_MAXDIM] = {0};
+    for (;;) {
+        int64_t doff = 0, soff = 0;
+        for (int d = 0; d < last; d++) {
+            doff += ix_off(dst_ix, dst_strides, d, idx[d]);
+            soff += ix_off(src_ix, src_strides, d, idx[d]);
+        }
+        if (inner_plain) {
+            copy_row(dst + doff, dst_strides[last], src + soff, src_strides[last], count[last],
+                     itemsize, swap);
+        } else {
+            for (int64_t k = 0; k < count[last]; k++) {
+                uint8_t *dp = dst + doff + ix_off(dst_ix, dst_strides, last, k);
+                memcpy(dp, src + soff + ix_off(src_ix, src_strides, last, k), itemsize);
+                if (swap) zc_byteswap(dp, itemsize, swap);
+            }
+        }
+        int d = last - 1;
+        for (; d >= 0; d--) {
+            if (++idx[d] < count[d]) break;
+            idx[d] = 0;
+        }
+        if (d < 0) return;
+    }
+}
+
+void zc_fill_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_strides,
+                   const int64_t *const *dst_ix, const uint8_t *value, size_t itemsize) {
+    int any = 0;
+    for (int d = 0; d < nd; d++) {
+        if (count[d] <= 0) return;
+        any |= dst_ix && dst_ix[d];
+    }
+    if (!any) {
+        zc_fill_nd(nd, count, dst, dst_strides, value, itemsize);
+        return;
+    }
+    int last = nd - 1;
+    int64_t idx[ZC_MAXDIM] = {0};
+    for (;;) {
+        int64_t doff = 0;
+        for (int d = 0; d < last; d++) doff += ix_off(dst_ix, dst_strides, d, idx[d]);
+        if (!dst_ix[last]) {
+            fill_row(dst + doff, dst_strides[last], count[last], value, itemsize);
+        } else {
+            for (int64_t k = 0; k < count[last]; k++)
+                memcpy(dst + doff + ix_off(dst_ix, dst_strides, last, k), value, itemsize);
+        }
+        int d = last - 1;
+        for (; d >= 0; d--) {
+            if (++idx[d] < count[d]) break;
+            idx[d] = 0;
+        }
+        if (d < 0) return;
+    }
+}

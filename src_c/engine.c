@@ -185,37 +185,8 @@ static void fail(request *r, const zc_err *e, int64_t chunk) {
     pthread_mutex_unlock(&r->mu);
 }
 
-/* Geometry of chunk i: its grid coordinates, the selected block's extent,
- * offsets and strides inside the chunk and inside the caller's array. */
-typedef struct geom {
-    int64_t coords[ZC_MAXDIM];
-    int64_t count[ZC_MAXDIM];
-    int64_t in_strides[ZC_MAXDIM];
-    int64_t in_off;
-    int64_t ext_off;
-    int edge;        /* chunk extends past the array */
-} geom;
-
-static void chunk_geom(const request *r, int64_t i, geom *g) {
-    const zc_plan *p = r->plan;
-    const zc_chain *ch = r->chain;
-    int64_t pi[ZC_MAXDIM];
-    zc_plan_chunk(p, i, pi);
-    g->in_off = 0;
-    g->ext_off = 0;
-    g->edge = 0;
-    for (int d = 0; d < p->ndim; d++) {
-        const zc_proj *pr = &p->proj[d][pi[d]];
-        g->coords[d] = pr->chunk;
-        g->count[d] = pr->count;
-        g->in_off += pr->in_start * ch->strides[d];
-        g->in_strides[d] = pr->in_step * ch->strides[d];
-        g->ext_off += pr->out_start * r->strides[d];
-        if ((pr->chunk + 1) * p->chunk_shape[d] > p->shape[d]) g->edge = 1;
-    }
-}
-
-static int chunk_path(const request *r, const geom *g, char *buf, size_t cap, zc_err *err) {
+static int chunk_path(const request *r, const int64_t *coords, char *buf, size_t cap,
+                      zc_err *err) {
     const zc_io *io = r->io;
     int nd = r->plan->ndim;
     size_t len;
@@ -226,18 +197,142 @@ static int chunk_path(const request *r, const geom *g, char *buf, size_t cap, zc
         for (int d = 0; d < nd && len < cap; d++) {
             if (d) buf[len++] = io->separator;
             if (len < cap)
-                len += (size_t)snprintf(buf + len, cap - len, "%lld", (long long)g->coords[d]);
+                len += (size_t)snprintf(buf + len, cap - len, "%lld", (long long)coords[d]);
         }
     }
     if (len >= cap) return zc_err_set(err, ZC_EINVAL, "", "chunk path too long");
     return ZC_OK;
 }
 
+/* Stored bytes of chunk i: from its file (local mode) or the caller's buffer.
+ * `into`, when given, receives a whole uncompressed chunk directly. */
+static int fetch(const request *r, int64_t i, const char *path, zc_worker *w, uint8_t *into,
+                 const uint8_t **enc, size_t *enc_n, int *missing, zc_err *err) {
+    const zc_chain *ch = r->chain;
+    if (r->io->key_prefix)
+        return zc_file_read(path, w, ch->max_encoded, into, ch->nbytes, enc, enc_n, missing, err);
+    *enc = r->io->bufs[i];
+    *enc_n = r->io->lens[i];
+    *missing = *enc == NULL;
+    return ZC_OK;
+}
+
+/* Decode stored bytes into `direct` or a worker buffer (see decode_chunk),
+ * rejecting an uncompressed chunk of the wrong size first. */
+static int decode_stored(const zc_chain *ch, zc_worker *w, const uint8_t *enc, size_t enc_n,
+                         uint8_t *direct, const uint8_t **dec, zc_err *err) {
+    if (ch->n_b2b == 0 && enc_n != ch->nbytes)
+        return zc_err_set(err, ZC_ESIZE, "bytes", "stored chunk has %zu bytes, expected %zu",
+                          enc_n, ch->nbytes);
+    return decode_chunk(ch, w, enc, enc_n, direct, dec, err);
+}
+
+/* The chunk being written, in worker buffer 3: the stored chunk decoded, or
+ * the fill value when it is missing or about to be overwritten whole. */
+static int load_for_write(const request *r, int64_t i, const char *path, zc_worker *w, int full,
+                          int edge, uint8_t **cb_out, zc_err *err) {
+    const zc_chain *ch = r->chain;
+    uint8_t *cb = zc_worker_buf(w, 3, ch->nbytes);
+    if (!cb) return zc_err_set(err, ZC_ENOMEM, "", "out of memory");
+    *cb_out = cb;
+    int64_t nitems = (int64_t)(ch->nbytes / ch->itemsize), isz = (int64_t)ch->itemsize;
+    if (full) {
+        /* the part of an edge chunk outside the array holds the fill value */
+        if (edge) zc_fill_nd(1, &nitems, cb, &isz, ch->fill, ch->itemsize);
+        return ZC_OK;
+    }
+    const uint8_t *enc = NULL, *dec;
+    size_t enc_n = 0;
+    int missing = 0;
+    int rc = fetch(r, i, path, w, NULL, &enc, &enc_n, &missing, err);
+    if (rc != ZC_OK) return rc;
+    if (missing) {
+        zc_fill_nd(1, &nitems, cb, &isz, ch->fill, ch->itemsize);
+        return ZC_OK;
+    }
+    return decode_stored(ch, w, enc, enc_n, cb, &dec, err);
+}
+
+/* Store the chunk in worker buffer 3: delete it when it holds only the fill
+ * value (unless write_empty), else encode and write it or hand it back. */
+static int store_chunk(const request *r, int64_t i, const char *path, zc_worker *w,
+                       const uint8_t *cb, zc_err *err) {
+    const zc_chain *ch = r->chain;
+    int local = r->io->key_prefix != NULL;
+    if (!r->write_empty && zc_all_equal(cb, ch->nbytes, ch->fill, ch->itemsize)) {
+        if (local) return zc_file_delete(path, err);
+        r->wout->bufs[i] = NULL;
+        r->wout->lens[i] = 0;
+        return ZC_OK;
+    }
+    const uint8_t *enc = NULL;
+    size_t enc_n = 0;
+    int rc = encode_chunk(ch, w, cb, &enc, &enc_n, err);
+    if (rc != ZC_OK) return rc;
+    if (local) return zc_file_write(path, enc, enc_n, r->io->fsync, err);
+    uint8_t *copy = malloc(enc_n ? enc_n : 1);
+    if (!copy) return zc_err_set(err, ZC_ENOMEM, "", "out of memory");
+    memcpy(copy, enc, enc_n);
+    r->wout->bufs[i] = copy;
+    r->wout->lens[i] = enc_n;
+    return ZC_OK;
+}
+
+/* ---- block plans (basic and orthogonal selections) ------------------------- */
+
+/* Geometry of chunk i: its grid coordinates, the selected block's extent,
+ * offsets, strides and index lists inside the chunk and the caller's array. */
+typedef struct geom {
+    int64_t coords[ZC_MAXDIM];
+    int64_t count[ZC_MAXDIM];
+    int64_t in_strides[ZC_MAXDIM];
+    const int64_t *in_ix[ZC_MAXDIM];
+    const int64_t *ext_ix[ZC_MAXDIM];
+    int64_t in_off;
+    int64_t ext_off;
+    int64_t in_lo, in_hi;  /* byte span of the chunk's encoded layout touched */
+    int indexed;     /* some dimension uses index lists */
+    int edge;        /* chunk extends past the array */
+} geom;
+
+static void chunk_geom(const request *r, int64_t i, geom *g) {
+    const zc_plan *p = r->plan;
+    const zc_chain *ch = r->chain;
+    int64_t pi[ZC_MAXDIM];
+    zc_plan_chunk(p, i, pi);
+    g->in_off = 0;
+    g->ext_off = 0;
+    g->in_lo = 0;
+    g->in_hi = (int64_t)ch->itemsize;
+    g->edge = 0;
+    g->indexed = 0;
+    for (int d = 0; d < p->ndim; d++) {
+        const zc_proj *pr = &p->proj[d][pi[d]];
+        g->coords[d] = pr->chunk;
+        g->count[d] = pr->count;
+        if (pr->in_idx) {
+            g->indexed = 1;
+            g->in_ix[d] = pr->in_idx;
+            g->ext_ix[d] = pr->out_idx;
+            g->in_strides[d] = ch->strides[d];
+        } else {
+            g->in_ix[d] = NULL;
+            g->ext_ix[d] = NULL;
+            g->in_off += pr->in_start * ch->strides[d];
+            g->in_strides[d] = pr->in_step * ch->strides[d];
+            g->ext_off += pr->out_start * r->strides[d];
+        }
+        g->in_lo += pr->in_min * ch->strides[d];
+        g->in_hi += pr->in_max * ch->strides[d];
+        if ((pr->chunk + 1) * p->chunk_shape[d] > p->shape[d]) g->edge = 1;
+    }
+}
+
 /* The selected block of a chunk lands contiguously in the caller's array in
  * the chunk's own layout: decode straight into it. */
 static int direct_target(const request *r, const geom *g, int full) {
     const zc_chain *ch = r->chain;
-    if (!full || g->edge || ch->transposed) return 0;
+    if (!full || g->edge || ch->transposed || g->indexed) return 0;
     int64_t expect = (int64_t)ch->itemsize;
     for (int d = r->plan->ndim - 1; d >= 0; d--) {
         if (g->count[d] == 1) continue;
@@ -247,21 +342,7 @@ static int direct_target(const request *r, const geom *g, int full) {
     return 1;
 }
 
-/* Byte range [lo, hi) of the encoded chunk that holds the selected elements. */
-static int selected_span(const request *r, const geom *g, size_t *lo, size_t *hi) {
-    int64_t a = g->in_off, b = g->in_off;
-    for (int d = 0; d < r->plan->ndim; d++) {
-        int64_t ext = (g->count[d] - 1) * g->in_strides[d];
-        if (ext < 0) a += ext;
-        else b += ext;
-    }
-    if (a < 0) return 0;
-    *lo = (size_t)a;
-    *hi = (size_t)b + r->chain->itemsize;
-    return *hi <= r->chain->nbytes;
-}
-
-static void read_task(void *arg, int64_t i, zc_worker *w) {
+static void block_read_task(void *arg, int64_t i, zc_worker *w) {
     request *r = arg;
     if (atomic_load(&r->failed)) return;
     const zc_chain *ch = r->chain;
@@ -271,130 +352,140 @@ static void read_task(void *arg, int64_t i, zc_worker *w) {
     chunk_geom(r, i, &g);
     uint8_t *dst = r->out + g.ext_off;
     int direct = direct_target(r, &g, zc_plan_chunk_full(r->plan, i));
-    const uint8_t *enc = NULL;
+    const uint8_t *enc = NULL, *dec;
     size_t enc_n = 0;
     int missing = 0;
-    if (r->io->key_prefix) {
-        char path[PATH_MAX];
-        if (chunk_path(r, &g, path, sizeof(path), &err) != ZC_OK) goto failed;
-        size_t lo, hi;
-        if (ch->n_b2b == 0 && !direct && selected_span(r, &g, &lo, &hi) && hi - lo < ch->nbytes) {
-            /* uncompressed chunk: read only the bytes the selection covers */
-            if (zc_file_read_range(path, w, ch->nbytes, lo, hi - lo, &enc, &missing, &err) !=
-                ZC_OK)
-                goto failed;
-            if (missing) {
-                zc_fill_nd(nd, g.count, dst, r->strides, ch->fill_native, ch->itemsize);
-                return;
-            }
-            zc_copy_nd(nd, g.count, dst, r->strides, enc + (g.in_off - (int64_t)lo), g.in_strides,
-                       ch->itemsize, ch->swap);
+    char path[PATH_MAX];
+    int local = r->io->key_prefix != NULL;
+    if (local && chunk_path(r, g.coords, path, sizeof(path), &err) != ZC_OK) goto failed;
+    if (local && ch->n_b2b == 0 && !direct && (size_t)(g.in_hi - g.in_lo) < ch->nbytes) {
+        /* uncompressed chunk: read only the bytes the selection covers */
+        if (zc_file_read_range(path, w, ch->nbytes, (size_t)g.in_lo, (size_t)(g.in_hi - g.in_lo),
+                               &enc, &missing, &err) != ZC_OK)
+            goto failed;
+        if (!missing) {
+            zc_copy_nd_ix(nd, g.count, dst, r->strides, g.ext_ix, enc + (g.in_off - g.in_lo),
+                          g.in_strides, g.in_ix, ch->itemsize, ch->swap);
             return;
         }
+    } else {
         /* with no codecs a whole chunk can be read straight into place */
         uint8_t *into = (direct && ch->n_b2b == 0) ? dst : NULL;
-        if (zc_file_read(path, w, ch->max_encoded, into, ch->nbytes, &enc, &enc_n, &missing,
-                         &err) != ZC_OK)
-            goto failed;
-    } else {
-        enc = r->io->bufs[i];
-        enc_n = r->io->lens[i];
-        missing = enc == NULL;
+        if (fetch(r, i, path, w, into, &enc, &enc_n, &missing, &err) != ZC_OK) goto failed;
     }
     if (missing) {
-        zc_fill_nd(nd, g.count, dst, r->strides, ch->fill_native, ch->itemsize);
+        zc_fill_nd_ix(nd, g.count, dst, r->strides, g.ext_ix, ch->fill_native, ch->itemsize);
         return;
     }
-    if (ch->n_b2b == 0 && enc_n > ch->nbytes) {
-        zc_err_set(&err, ZC_ESIZE, "bytes", "stored chunk has %zu bytes, expected %zu", enc_n,
-                   ch->nbytes);
-        goto failed;
-    }
-    const uint8_t *dec;
-    if (decode_chunk(ch, w, enc, enc_n, direct ? dst : NULL, &dec, &err) != ZC_OK) goto failed;
+    if (decode_stored(ch, w, enc, enc_n, direct ? dst : NULL, &dec, &err) != ZC_OK) goto failed;
     if (direct) {
         if (ch->swap) zc_byteswap(dst, ch->nbytes, ch->swap);
         return;
     }
-    zc_copy_nd(nd, g.count, dst, r->strides, dec + g.in_off, g.in_strides, ch->itemsize, ch->swap);
+    zc_copy_nd_ix(nd, g.count, dst, r->strides, g.ext_ix, dec + g.in_off, g.in_strides, g.in_ix,
+                  ch->itemsize, ch->swap);
     return;
 failed:
     fail(r, &err, i);
 }
 
-static void write_task(void *arg, int64_t i, zc_worker *w) {
+static void block_write_task(void *arg, int64_t i, zc_worker *w) {
     request *r = arg;
     if (atomic_load(&r->failed)) return;
     const zc_chain *ch = r->chain;
-    int nd = r->plan->ndim;
     zc_err err = {0};
     geom g;
     chunk_geom(r, i, &g);
     char path[PATH_MAX];
-    int local = r->io->key_prefix != NULL;
-    if (local && chunk_path(r, &g, path, sizeof(path), &err) != ZC_OK) goto failed;
-    uint8_t *cb = zc_worker_buf(w, 3, ch->nbytes);
-    if (!cb) {
-        zc_err_set(&err, ZC_ENOMEM, "", "out of memory");
+    uint8_t *cb;
+    if (r->io->key_prefix && chunk_path(r, g.coords, path, sizeof(path), &err) != ZC_OK)
         goto failed;
-    }
-    int full = zc_plan_chunk_full(r->plan, i);
-    if (!full) {
-        const uint8_t *enc = NULL, *dec;
-        size_t enc_n = 0;
-        int missing = 0;
-        if (local) {
-            if (zc_file_read(path, w, ch->max_encoded, NULL, 0, &enc, &enc_n, &missing, &err) !=
-                ZC_OK)
-                goto failed;
-        } else {
-            enc = r->io->bufs[i];
-            enc_n = r->io->lens[i];
-            missing = enc == NULL;
-        }
-        if (missing) {
-            zc_fill_nd(1, (int64_t[]){(int64_t)(ch->nbytes / ch->itemsize)}, cb,
-                       (int64_t[]){(int64_t)ch->itemsize}, ch->fill, ch->itemsize);
-        } else {
-            if (ch->n_b2b == 0 && enc_n > ch->nbytes) {
-                zc_err_set(&err, ZC_ESIZE, "bytes", "stored chunk has %zu bytes, expected %zu",
-                           enc_n, ch->nbytes);
-                goto failed;
-            }
-            if (decode_chunk(ch, w, enc, enc_n, cb, &dec, &err) != ZC_OK) goto failed;
-        }
-    } else if (g.edge) {
-        /* the part of an edge chunk outside the array holds the fill value */
-        zc_fill_nd(1, (int64_t[]){(int64_t)(ch->nbytes / ch->itemsize)}, cb,
-                   (int64_t[]){(int64_t)ch->itemsize}, ch->fill, ch->itemsize);
-    }
-    zc_copy_nd(nd, g.count, cb + g.in_off, g.in_strides, r->value + g.ext_off, r->strides,
-               ch->itemsize, ch->swap);
-    int empty = !r->write_empty && zc_all_equal(cb, ch->nbytes, ch->fill, ch->itemsize);
-    if (empty) {
-        if (local) {
-            if (zc_file_delete(path, &err) != ZC_OK) goto failed;
-        } else {
-            r->wout->bufs[i] = NULL;
-            r->wout->lens[i] = 0;
-        }
-        return;
-    }
-    const uint8_t *enc = NULL;
+    if (load_for_write(r, i, path, w, zc_plan_chunk_full(r->plan, i), g.edge, &cb, &err) != ZC_OK)
+        goto failed;
+    zc_copy_nd_ix(r->plan->ndim, g.count, cb + g.in_off, g.in_strides, g.in_ix,
+                  r->value + g.ext_off, r->strides, g.ext_ix, ch->itemsize, ch->swap);
+    if (store_chunk(r, i, path, w, cb, &err) != ZC_OK) goto failed;
+    return;
+failed:
+    fail(r, &err, i);
+}
+
+/* ---- coordinate plans (vindex, masks) ----------------------------------------- */
+
+static int64_t point_offset(const request *r, int64_t k) {
+    const zc_plan *p = r->plan;
+    int64_t off = 0;
+    for (int d = 0; d < p->ndim; d++) off += p->pt_in[k * p->ndim + d] * r->chain->strides[d];
+    return off;
+}
+
+static void points_read_task(void *arg, int64_t i, zc_worker *w) {
+    request *r = arg;
+    if (atomic_load(&r->failed)) return;
+    const zc_plan *p = r->plan;
+    const zc_chain *ch = r->chain;
+    zc_err err = {0};
+    int64_t k0 = p->pt_offsets[i], k1 = p->pt_offsets[i + 1];
+    int64_t ostride = r->strides[0];
+    const uint8_t *enc = NULL, *dec;
     size_t enc_n = 0;
-    if (encode_chunk(ch, w, cb, &enc, &enc_n, &err) != ZC_OK) goto failed;
-    if (local) {
-        if (zc_file_write(path, enc, enc_n, r->io->fsync, &err) != ZC_OK) goto failed;
-    } else {
-        uint8_t *copy = malloc(enc_n ? enc_n : 1);
-        if (!copy) {
-            zc_err_set(&err, ZC_ENOMEM, "", "out of memory");
-            goto failed;
+    int missing = 0;
+    char path[PATH_MAX];
+    int local = r->io->key_prefix != NULL;
+    if (local && chunk_path(r, &p->pt_chunk[i * p->ndim], path, sizeof(path), &err) != ZC_OK)
+        goto failed;
+    int64_t lo = 0;
+    if (local && ch->n_b2b == 0) {
+        /* uncompressed chunk: read only the span holding the points */
+        int64_t hi = 0;
+        lo = INT64_MAX;
+        for (int64_t k = k0; k < k1; k++) {
+            int64_t off = point_offset(r, k);
+            if (off < lo) lo = off;
+            if (off > hi) hi = off;
         }
-        memcpy(copy, enc, enc_n);
-        r->wout->bufs[i] = copy;
-        r->wout->lens[i] = enc_n;
+        hi += (int64_t)ch->itemsize;
+        if (zc_file_read_range(path, w, ch->nbytes, (size_t)lo, (size_t)(hi - lo), &dec, &missing,
+                               &err) != ZC_OK)
+            goto failed;
+    } else {
+        if (fetch(r, i, path, w, NULL, &enc, &enc_n, &missing, &err) != ZC_OK) goto failed;
+        if (!missing && decode_stored(ch, w, enc, enc_n, NULL, &dec, &err) != ZC_OK) goto failed;
     }
+    for (int64_t k = k0; k < k1; k++) {
+        uint8_t *dp = r->out + p->pt_out[k] * ostride;
+        if (missing) {
+            memcpy(dp, ch->fill_native, ch->itemsize);
+        } else {
+            memcpy(dp, dec + (point_offset(r, k) - lo), ch->itemsize);
+            if (ch->swap) zc_byteswap(dp, ch->itemsize, ch->swap);
+        }
+    }
+    return;
+failed:
+    fail(r, &err, i);
+}
+
+static void points_write_task(void *arg, int64_t i, zc_worker *w) {
+    request *r = arg;
+    if (atomic_load(&r->failed)) return;
+    const zc_plan *p = r->plan;
+    const zc_chain *ch = r->chain;
+    zc_err err = {0};
+    char path[PATH_MAX];
+    uint8_t *cb;
+    if (r->io->key_prefix &&
+        chunk_path(r, &p->pt_chunk[i * p->ndim], path, sizeof(path), &err) != ZC_OK)
+        goto failed;
+    if (load_for_write(r, i, path, w, 0, 0, &cb, &err) != ZC_OK) goto failed;
+    int64_t vstride = r->strides[0];
+    /* in point order within the chunk: the last of repeated points wins */
+    for (int64_t k = p->pt_offsets[i]; k < p->pt_offsets[i + 1]; k++) {
+        uint8_t *dp = cb + point_offset(r, k);
+        memcpy(dp, r->value + p->pt_out[k] * vstride, ch->itemsize);
+        if (ch->swap) zc_byteswap(dp, ch->itemsize, ch->swap);
+    }
+    if (store_chunk(r, i, path, w, cb, &err) != ZC_OK) goto failed;
     return;
 failed:
     fail(r, &err, i);
@@ -417,7 +508,7 @@ static int run(zc_pool *pool, request *r, zc_task_fn fn, zc_err *err) {
 int zc_read(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
             uint8_t *out, const int64_t *out_strides, zc_err *err) {
     request r = {.plan = plan, .chain = chain, .io = io, .out = out, .strides = out_strides};
-    return run(pool, &r, read_task, err);
+    return run(pool, &r, plan->points ? points_read_task : block_read_task, err);
 }
 
 int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
@@ -430,5 +521,5 @@ int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc
                  .strides = val_strides,
                  .write_empty = write_empty,
                  .wout = wout};
-    return run(pool, &r, write_task, err);
+    return run(pool, &r, plan->points ? points_write_task : block_write_task, err);
 }

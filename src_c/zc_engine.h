@@ -14,37 +14,66 @@
 
 /* ---- plans -------------------------------------------------------------- */
 
-/* The part of one chunk, along one dimension, that a selection touches:
- * elements in_start + k*in_step (k < count) of chunk `chunk` land at output
- * position out_start + k.  in_step may be negative. */
+/* The part of one chunk, along one dimension, that a selection touches.
+ * Regular: elements in_start + k*in_step (k < count) of chunk `chunk` land at
+ * output position out_start + k (in_step may be negative).  Index mode
+ * (in_idx != NULL): element in_idx[k] lands at out_idx[k]. */
 typedef struct zc_proj {
     int64_t chunk;
     int64_t in_start;
     int64_t in_step;
     int64_t out_start;
     int64_t count;
+    const int64_t *in_idx;
+    const int64_t *out_idx;
+    int64_t in_min, in_max;   /* smallest and largest in-chunk index touched */
 } zc_proj;
+
+/* One dimension of an orthogonal selection: start + k*step for k < count, or
+ * (idx != NULL) the count indices idx[k], in any order, repeats allowed. */
+typedef struct zc_dimsel {
+    int64_t start;
+    int64_t step;
+    int64_t count;
+    const int64_t *idx;
+} zc_dimsel;
 
 typedef struct zc_plan {
     int ndim;
+    int points;                     /* 0: orthogonal block plan, 1: coordinate plan */
     int64_t shape[ZC_MAXDIM];
     int64_t chunk_shape[ZC_MAXDIM];
-    int64_t sel_count[ZC_MAXDIM];   /* output extent per dimension */
-    zc_proj *proj[ZC_MAXDIM];       /* per-dimension projections */
+    int64_t sel_count[ZC_MAXDIM];   /* block plan: output extent per dimension */
+    zc_proj *proj[ZC_MAXDIM];       /* block plan: per-dimension projections */
     int64_t nproj[ZC_MAXDIM];
-    int64_t nchunks;                /* product of nproj; 0 if any selection is empty */
+    int64_t *idx_store[ZC_MAXDIM];  /* owned index arrays of index-mode dimensions */
+    int64_t nchunks;                /* chunks touched */
+    /* coordinate plan: npoints points grouped by chunk */
+    int64_t npoints;
+    int64_t *pt_chunk;              /* nchunks x ndim chunk coordinates */
+    int64_t *pt_offsets;            /* nchunks + 1: points of chunk i are [off[i], off[i+1]) */
+    int64_t *pt_in;                 /* npoints x ndim in-chunk coordinates */
+    int64_t *pt_out;                /* npoints output positions */
 } zc_plan;
 
-/* Build a plan for a per-dimension regular selection: indices
- * start[d] + k*step[d] for k < count[d], all already bounds-checked by the
- * caller (step != 0).  Returns ZC_OK or an error. */
+/* Orthogonal plan: one zc_dimsel per dimension.  Indices are checked against
+ * the shape here (ZC_EINVAL names the dimension). */
+int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
+                  const zc_dimsel *sel, zc_err *err);
+/* Regular-only shorthand of zc_plan_build. */
 int zc_plan_regular(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
                     const int64_t *start, const int64_t *step, const int64_t *count, zc_err *err);
+/* Coordinate plan: point k is (coords[0][k], ..., coords[ndim-1][k]) and lands
+ * at output position k.  Points are grouped by chunk keeping their order, so
+ * on write the last of repeated points wins, as in numpy. */
+int zc_plan_points(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
+                   int64_t npoints, const int64_t *const *coords, zc_err *err);
 void zc_plan_free(zc_plan *plan);
-/* Chunk i of the plan (row-major over the projections): fill the projection
- * index of each dimension. */
+/* Block plan: projection index per dimension of chunk i (row-major). */
 void zc_plan_chunk(const zc_plan *plan, int64_t i, int64_t *proj_index);
-/* Is chunk i wholly covered (every in-bounds element of it selected once, in order)? */
+/* Grid coordinates of chunk i (either kind of plan). */
+void zc_plan_chunk_coords(const zc_plan *plan, int64_t i, int64_t *coords);
+/* Is chunk i wholly covered (every in-bounds element written exactly once)? */
 int zc_plan_chunk_full(const zc_plan *plan, int64_t i);
 
 /* ---- codec chains --------------------------------------------------------- */
@@ -163,6 +192,13 @@ int zc_file_delete(const char *path, zc_err *err);
  * swap is 0 or the unit to byte-swap while copying. */
 void zc_copy_nd(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_strides,
                 const uint8_t *src, const int64_t *src_strides, size_t itemsize, int swap);
+/* The same with index lists: where dst_ix[d] (src_ix[d]) is not NULL, element
+ * k of dimension d is at dst_ix[d][k] * dst_strides[d] instead of k * stride. */
+void zc_copy_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_strides,
+                   const int64_t *const *dst_ix, const uint8_t *src, const int64_t *src_strides,
+                   const int64_t *const *src_ix, size_t itemsize, int swap);
+void zc_fill_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_strides,
+                   const int64_t *const *dst_ix, const uint8_t *value, size_t itemsize);
 /* Fill an nd block with one element value. */
 void zc_fill_nd(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_strides,
                 const uint8_t *value, size_t itemsize);

@@ -7,6 +7,7 @@ per-array configuration.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -17,10 +18,54 @@ from zarrc.config import config as global_config
 from zarrc.errors import ReadOnlyError
 from zarrc.metadata.v3 import ArrayMetadataV3
 from zarrc.pipeline import ArrayPipeline
-from zarrc.selection import BasicSelection, normalize_basic_selection
+from zarrc.selection import (
+    BlockSelection,
+    PointSelection,
+    classify_selection,
+    normalize_basic_selection,
+    normalize_block_selection,
+    normalize_coordinate_selection,
+    normalize_mask_selection,
+    normalize_orthogonal_selection,
+)
 from zarrc.storage import Store
 
 __all__ = ["Array"]
+
+Selection = BlockSelection | PointSelection
+
+
+def _pop_fields(selection: Any) -> tuple[Any, Any]:
+    """Split field names (str, or a list of str) off a selection, as zarr-python does."""
+    if isinstance(selection, str):
+        return selection, Ellipsis
+    if isinstance(selection, list) and selection and all(isinstance(f, str) for f in selection):
+        return selection, Ellipsis
+    if not isinstance(selection, tuple):
+        return None, selection
+    fields = [f for f in selection if isinstance(f, str)]
+    if not fields:
+        return None, selection
+    rest = tuple(s for s in selection if not isinstance(s, str))
+    return (fields[0] if len(fields) == 1 else fields), (rest if rest else Ellipsis)
+
+
+class _Indexer:
+    """The object behind ``arr.oindex``, ``arr.vindex`` and ``arr.blocks``."""
+
+    __slots__ = ("_get", "_set")
+
+    def __init__(self, get: Any, set_: Any):
+        self._get = get
+        self._set = set_
+
+    def __getitem__(self, selection: Any) -> Any:
+        fields, selection = _pop_fields(selection)
+        return self._get(selection, fields=fields)
+
+    def __setitem__(self, selection: Any, value: Any) -> None:
+        fields, selection = _pop_fields(selection)
+        self._set(selection, value, fields=fields)
 
 
 def _join(*parts: str) -> str:
@@ -187,13 +232,49 @@ class Array:
         return self
 
     # -- reads ---------------------------------------------------------------------------
-    def _new_out(self, sel: BasicSelection) -> np.ndarray:
-        return np.empty(sel.count, dtype=self._metadata.dtype, order=self._order)
+    def _read(self, sel: Selection, out: np.ndarray | None, fields: Any) -> Any:
+        if fields is not None:
+            return self._read_fields(sel, out, fields)
+        if out is not None:
+            self._check_out(out, sel)
+            if isinstance(sel, PointSelection):
+                target = out.reshape(-1) if out.flags.c_contiguous else None
+                if target is None:
+                    out[...] = self._pipeline.read(sel).reshape(sel.out_shape)
+                    return out
+            else:
+                # a view with unit axes where integers dropped dimensions
+                target = out[tuple(np.newaxis if d else slice(None) for d in sel.drop)]
+            self._pipeline.read(sel, target)
+            return out
+        buf = np.empty(sel.count, dtype=self._metadata.dtype, order=self._order)
+        result = self._pipeline.read(sel, buf)
+        if not self._metadata.shape:
+            return result[()]
+        return result.reshape(sel.out_shape, order="A")
+
+    def _read_fields(self, sel: Selection, out: np.ndarray | None, fields: Any) -> Any:
+        if self.dtype.names is None:
+            raise IndexError("fields can only be selected on arrays with a structured dtype")
+        whole = self._read(sel, None, None)
+        picked = whole[fields]
+        if out is None:
+            return picked
+        out[...] = picked
+        return out
+
+    def _check_out(self, out: np.ndarray, sel: Selection) -> None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+        if out.shape != sel.out_shape:
+            raise ValueError(f"out has shape {out.shape}, the selection has {sel.out_shape}")
+        if out.dtype != self.dtype:
+            raise ValueError(f"out has dtype {out.dtype}, the array has {self.dtype}")
 
     def get_basic_selection(
         self, selection: Any = Ellipsis, *, out: np.ndarray | None = None, fields: Any = None
     ) -> Any:
-        """Read ints, slices (any step) and Ellipsis, with numpy's semantics.
+        """Read ints, slices (any step, including negative) and Ellipsis, as numpy.
 
         Parameters
         ----------
@@ -201,33 +282,78 @@ class Array:
             The selection.
         out : numpy.ndarray, optional
             Array of the result's shape and dtype to write into.
-        fields : None
-            Structured fields are not supported for this dtype.
+        fields : str or list of str, optional
+            Fields of a structured dtype to return.
         """
-        if fields is not None:
-            raise IndexError("fields can only be selected on structured arrays")
-        sel = normalize_basic_selection(selection, self.shape)
-        if out is not None:
-            target = self._check_out(out, sel)
-            self._pipeline.read(sel, target)
-            return out
-        result = self._pipeline.read(sel, self._new_out(sel))
-        if not sel.count:
-            return result[()]
-        return result.reshape(sel.out_shape, order="A")
+        return self._read(normalize_basic_selection(selection, self.shape), out, fields)
 
-    def _check_out(self, out: np.ndarray, sel: BasicSelection) -> np.ndarray:
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
-        if out.shape != sel.out_shape:
-            raise ValueError(f"out has shape {out.shape}, the selection has {sel.out_shape}")
-        if out.dtype != self.dtype:
-            raise ValueError(f"out has dtype {out.dtype}, the array has {self.dtype}")
-        # a view with unit axes where integers dropped dimensions
-        return out[tuple(np.newaxis if d else slice(None) for d in sel.drop)]
+    def get_orthogonal_selection(
+        self, selection: Any, *, out: np.ndarray | None = None, fields: Any = None
+    ) -> Any:
+        """Read an outer-product selection: per dimension an int, a slice, an int
+        array (any order, repeats, negatives) or a Boolean array."""
+        return self._read(normalize_orthogonal_selection(selection, self.shape), out, fields)
+
+    def get_coordinate_selection(
+        self, selection: Any, *, out: np.ndarray | None = None, fields: Any = None
+    ) -> Any:
+        """Read the points given by one int array per dimension (broadcast together);
+        the result has the broadcast shape."""
+        return self._read(normalize_coordinate_selection(selection, self.shape), out, fields)
+
+    def get_mask_selection(
+        self, mask: Any, *, out: np.ndarray | None = None, fields: Any = None
+    ) -> Any:
+        """Read the elements where a Boolean array of the array's shape is true (1-d result)."""
+        return self._read(normalize_mask_selection(mask, self.shape), out, fields)
+
+    def get_block_selection(
+        self, selection: Any, *, out: np.ndarray | None = None, fields: Any = None
+    ) -> Any:
+        """Read whole chunks by their grid coordinates (ints or step-1 slices)."""
+        sel = normalize_block_selection(selection, self.shape, self.chunks)
+        return self._read(sel, out, fields)
+
+    def _normalize_any(self, selection: Any) -> Selection:
+        kind = classify_selection(selection, self.ndim)
+        if kind == "basic":
+            return normalize_basic_selection(selection, self.shape)
+        if kind == "orthogonal":
+            return normalize_orthogonal_selection(selection, self.shape)
+        if kind == "mask":
+            return normalize_mask_selection(selection, self.shape)
+        return normalize_coordinate_selection(selection, self.shape)
 
     def __getitem__(self, selection: Any) -> Any:
-        return self.get_basic_selection(selection)
+        fields, selection = _pop_fields(selection)
+        return self._read(self._normalize_any(selection), None, fields)
+
+    @property
+    def oindex(self) -> _Indexer:
+        """``arr.oindex[sel]``: orthogonal (outer) indexing, get and set."""
+        return _Indexer(self.get_orthogonal_selection, self.set_orthogonal_selection)
+
+    @property
+    def vindex(self) -> _Indexer:
+        """``arr.vindex[sel]``: coordinate or mask (vectorized) indexing, get and set."""
+        return _Indexer(self._get_vindex, self._set_vindex)
+
+    @property
+    def blocks(self) -> _Indexer:
+        """``arr.blocks[sel]``: whole chunks by grid coordinates, get and set."""
+        return _Indexer(self.get_block_selection, self.set_block_selection)
+
+    def _get_vindex(self, selection: Any, *, fields: Any = None) -> Any:
+        items = selection if isinstance(selection, tuple) else (selection,)
+        if len(items) == 1 and np.asarray(items[0]).dtype == bool:
+            return self.get_mask_selection(items[0], fields=fields)
+        return self.get_coordinate_selection(selection, fields=fields)
+
+    def _set_vindex(self, selection: Any, value: Any, *, fields: Any = None) -> None:
+        items = selection if isinstance(selection, tuple) else (selection,)
+        if len(items) == 1 and np.asarray(items[0]).dtype == bool:
+            return self.set_mask_selection(items[0], value, fields=fields)
+        return self.set_coordinate_selection(selection, value, fields=fields)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         data = np.asarray(self[...])
@@ -238,18 +364,23 @@ class Array:
             raise TypeError("len() of unsized object")
         return self.shape[0]
 
-    # -- writes ----------------------------------------------------------------------------
-    def set_basic_selection(self, selection: Any, value: Any, *, fields: Any = None) -> None:
-        """Write ``value`` (broadcast as numpy does) into a basic selection."""
-        if fields is not None:
-            raise IndexError("fields can only be selected on structured arrays")
-        self._check_writable()
-        sel = normalize_basic_selection(selection, self.shape)
-        self._pipeline.write(
-            sel, self._broadcast_value(value, sel), write_empty=self.write_empty_chunks
-        )
+    def __iter__(self) -> Iterator[Any]:
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        # one chunk row at a time: bounded memory, one request per chunk row
+        step = self.chunks[0]
+        for start in range(0, self.shape[0], step):
+            yield from self[start : start + step]
 
-    def _broadcast_value(self, value: Any, sel: BasicSelection) -> np.ndarray:
+    # -- writes ----------------------------------------------------------------------------
+    def _write(self, sel: Selection, value: Any, fields: Any) -> None:
+        self._check_writable()
+        if fields is not None:
+            if self.dtype.names is None:
+                raise IndexError("fields can only be selected on arrays with a structured dtype")
+            current = np.array(self._read(sel, None, None), copy=True)
+            current[fields] = value
+            value = current
         arr = np.asarray(value)
         if arr.dtype != self.dtype:
             arr = arr.astype(self.dtype)
@@ -262,10 +393,36 @@ class Array:
                 f"could not broadcast value of shape {np.shape(value)} to the "
                 f"selection's shape {sel.out_shape}"
             ) from None
-        return arr.reshape(sel.count) if arr.shape != sel.count else arr
+        if isinstance(sel, PointSelection):
+            arr = np.ascontiguousarray(arr).reshape(-1)
+        elif arr.shape != sel.count:
+            arr = arr.reshape(sel.count)
+        self._pipeline.write(sel, arr, write_empty=self._write_empty)
+
+    def set_basic_selection(self, selection: Any, value: Any, *, fields: Any = None) -> None:
+        """Write ``value`` (broadcast as numpy does) into a basic selection."""
+        self._write(normalize_basic_selection(selection, self.shape), value, fields)
+
+    def set_orthogonal_selection(self, selection: Any, value: Any, *, fields: Any = None) -> None:
+        """Write into an orthogonal selection; with repeated indices the last value wins."""
+        self._write(normalize_orthogonal_selection(selection, self.shape), value, fields)
+
+    def set_coordinate_selection(self, selection: Any, value: Any, *, fields: Any = None) -> None:
+        """Write into points; with repeated points the last value wins, as in numpy."""
+        self._write(normalize_coordinate_selection(selection, self.shape), value, fields)
+
+    def set_mask_selection(self, mask: Any, value: Any, *, fields: Any = None) -> None:
+        """Write where a Boolean array of the array's shape is true."""
+        self._write(normalize_mask_selection(mask, self.shape), value, fields)
+
+    def set_block_selection(self, selection: Any, value: Any, *, fields: Any = None) -> None:
+        """Write whole chunks by their grid coordinates."""
+        sel = normalize_block_selection(selection, self.shape, self.chunks)
+        self._write(sel, value, fields)
 
     def __setitem__(self, selection: Any, value: Any) -> None:
-        self.set_basic_selection(selection, value)
+        fields, selection = _pop_fields(selection)
+        self._write(self._normalize_any(selection), value, fields)
 
     # -- misc --------------------------------------------------------------------------------
     def __repr__(self) -> str:

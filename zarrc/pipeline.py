@@ -28,10 +28,12 @@ from zarrc.errors import (
     StoreError,
 )
 from zarrc.metadata.v3 import ArrayMetadataV3
-from zarrc.selection import BasicSelection
+from zarrc.selection import BlockSelection, PointSelection
 from zarrc.storage import LocalStore, Store
 
 __all__ = ["ArrayPipeline"]
+
+Selection = BlockSelection | PointSelection
 
 _NATIVE = "little" if sys.byteorder == "little" else "big"
 
@@ -154,8 +156,10 @@ class ArrayPipeline:
         coords = plan.chunk_coords().tolist()
         return [self.chunk_key(c) for c in coords]
 
-    def _plan(self, sel: BasicSelection) -> _engine.Plan:
-        return _engine.Plan(self._shape, self._chunk_shape, sel.start, sel.step, sel.count)
+    def _plan(self, sel: Selection) -> _engine.Plan:
+        if isinstance(sel, PointSelection):
+            return _engine.Plan.points(self._shape, self._chunk_shape, sel.coords)
+        return _engine.Plan(self._shape, self._chunk_shape, sel.dims)
 
     @staticmethod
     def _sync_threads() -> None:
@@ -179,8 +183,8 @@ class ArrayPipeline:
         return data
 
     # -- requests ----------------------------------------------------------------
-    def read(self, sel: BasicSelection, out: np.ndarray | None = None) -> np.ndarray:
-        """Read a basic selection into ``out`` (made if None; shape ``sel.count``)."""
+    def read(self, sel: Selection, out: np.ndarray | None = None) -> np.ndarray:
+        """Read a selection into ``out`` (made if None; shape ``sel.count``)."""
         if out is None:
             out = np.empty(sel.count, dtype=self.metadata.dtype)
         plan = self._plan(sel)
@@ -201,8 +205,8 @@ class ArrayPipeline:
             self._raise(exc, plan, keys)
         return out
 
-    def write(self, sel: BasicSelection, value: np.ndarray, *, write_empty: bool) -> None:
-        """Write ``value`` (native dtype, broadcast to ``sel.count``) into a selection."""
+    def write(self, sel: Selection, value: np.ndarray, *, write_empty: bool) -> None:
+        """Write ``value`` (native dtype, shape ``sel.count``, may broadcast) into a selection."""
         plan = self._plan(sel)
         if plan.nchunks == 0:
             return

@@ -29,21 +29,18 @@ cdef extern from "zc_engine.h" nogil:
         ZC_MAXDIM
         ZC_MAX_B2B
 
-    ctypedef struct zc_proj:
-        int64_t chunk
-        int64_t in_start
-        int64_t in_step
-        int64_t out_start
+    ctypedef struct zc_dimsel:
+        int64_t start
+        int64_t step
         int64_t count
+        const int64_t *idx
 
     ctypedef struct zc_plan:
         int ndim
-        int64_t shape[32]
-        int64_t chunk_shape[32]
+        int points
         int64_t sel_count[32]
-        zc_proj *proj[32]
-        int64_t nproj[32]
         int64_t nchunks
+        int64_t npoints
 
     ctypedef struct zc_chain:
         int ndim
@@ -67,11 +64,13 @@ cdef extern from "zc_engine.h" nogil:
         uint8_t **bufs
         size_t *lens
 
-    int zc_plan_regular(zc_plan *plan, int ndim, const int64_t *shape,
-                        const int64_t *chunk_shape, const int64_t *start,
-                        const int64_t *step, const int64_t *count, zc_err *err)
+    int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape,
+                      const int64_t *chunk_shape, const zc_dimsel *sel, zc_err *err)
+    int zc_plan_points(zc_plan *plan, int ndim, const int64_t *shape,
+                       const int64_t *chunk_shape, int64_t npoints,
+                       const int64_t *const *coords, zc_err *err)
     void zc_plan_free(zc_plan *plan)
-    void zc_plan_chunk(const zc_plan *plan, int64_t i, int64_t *proj_index)
+    void zc_plan_chunk_coords(const zc_plan *plan, int64_t i, int64_t *coords)
     int zc_plan_chunk_full(const zc_plan *plan, int64_t i)
 
     int zc_chain_init(zc_chain *chain, int ndim, const int64_t *chunk_shape,

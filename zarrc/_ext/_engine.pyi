@@ -25,14 +25,18 @@ class EngineError(Exception):
 class Plan:
     def __init__(
         self,
-        shape: tuple[int, ...],
-        chunk_shape: tuple[int, ...],
-        start: tuple[int, ...],
-        step: tuple[int, ...],
-        count: tuple[int, ...],
+        shape: tuple[int, ...] | None = None,
+        chunk_shape: tuple[int, ...] | None = None,
+        dims: list[tuple[int, int, int] | np.ndarray] | tuple[Any, ...] | None = None,
     ) -> None: ...
+    @staticmethod
+    def points(
+        shape: tuple[int, ...], chunk_shape: tuple[int, ...], coords: np.ndarray
+    ) -> Plan: ...
     @property
     def nchunks(self) -> int: ...
+    @property
+    def is_points(self) -> bool: ...
     def chunk_coords(self) -> np.ndarray: ...
     def full_mask(self) -> np.ndarray: ...
 

@@ -46,30 +46,77 @@ cdef raise_err(zc_err *err):
 
 
 cdef class Plan:
-    """Which chunks a per-dimension regular selection touches, and where."""
+    """Which chunks a selection touches, and where each part lands.
+
+    ``Plan(shape, chunk_shape, dims)``: an orthogonal selection, one item per
+    dimension, either ``(start, step, count)`` or an int64 array of indices.
+    ``Plan.points(shape, chunk_shape, coords)``: a coordinate selection, where
+    ``coords`` is an int64 array of shape (ndim, npoints).
+    """
 
     cdef zc_plan plan
+    cdef list keep
 
-    def __cinit__(self, shape, chunk_shape, start, step, count):
+    def __cinit__(self):
+        memset(&self.plan, 0, sizeof(zc_plan))
+        self.keep = []
+
+    def __init__(self, shape=None, chunk_shape=None, dims=None):
+        if shape is None:
+            return  # made by Plan.points
         cdef int nd = len(shape)
         cdef int64_t s[32]
         cdef int64_t c[32]
-        cdef int64_t st[32]
-        cdef int64_t sp[32]
-        cdef int64_t n[32]
+        cdef zc_dimsel sel[32]
         cdef zc_err err
-        memset(&self.plan, 0, sizeof(zc_plan))
+        cdef const int64_t[::1] view
         memset(&err, 0, sizeof(zc_err))
+        memset(sel, 0, sizeof(sel))
         if nd > ZC_MAXDIM:
             raise ValueError(f"arrays of more than {ZC_MAXDIM} dimensions are not supported")
         for d in range(nd):
             s[d] = shape[d]
             c[d] = chunk_shape[d]
-            st[d] = start[d]
-            sp[d] = step[d]
-            n[d] = count[d]
-        if zc_plan_regular(&self.plan, nd, s, c, st, sp, n, &err) != 0:
+            item = dims[d]
+            if isinstance(item, tuple):
+                sel[d].start, sel[d].step, sel[d].count = item
+            else:
+                arr = np.ascontiguousarray(item, dtype=np.int64)
+                self.keep.append(arr)
+                view = arr
+                sel[d].count = view.shape[0]
+                sel[d].idx = &view[0] if view.shape[0] else NULL
+                if sel[d].idx == NULL:
+                    sel[d].step = 1
+        if zc_plan_build(&self.plan, nd, s, c, sel, &err) != 0:
             raise_err(&err)
+
+    @staticmethod
+    def points(shape, chunk_shape, coords):
+        """A coordinate plan: point k is coords[:, k] and lands at output k."""
+        cdef Plan self = Plan()
+        cdef int nd = len(shape)
+        cdef int64_t s[32]
+        cdef int64_t c[32]
+        cdef const int64_t *rows[32]
+        cdef zc_err err
+        cdef const int64_t[:, ::1] view
+        memset(&err, 0, sizeof(zc_err))
+        if nd > ZC_MAXDIM or nd < 1:
+            raise ValueError("coordinate selections need 1 to 32 dimensions")
+        arr = np.ascontiguousarray(coords, dtype=np.int64)
+        if arr.ndim != 2 or arr.shape[0] != nd:
+            raise ValueError("coords must have shape (ndim, npoints)")
+        self.keep.append(arr)
+        view = arr
+        cdef int64_t npoints = view.shape[1]
+        for d in range(nd):
+            s[d] = shape[d]
+            c[d] = chunk_shape[d]
+            rows[d] = &view[d, 0] if npoints else NULL
+        if zc_plan_points(&self.plan, nd, s, c, npoints, rows, &err) != 0:
+            raise_err(&err)
+        return self
 
     def __dealloc__(self):
         zc_plan_free(&self.plan)
@@ -79,18 +126,19 @@ cdef class Plan:
         """Number of chunks the selection touches."""
         return self.plan.nchunks
 
+    @property
+    def is_points(self):
+        """True for a coordinate plan."""
+        return bool(self.plan.points)
+
     def chunk_coords(self):
         """Grid coordinates of every touched chunk, shape (nchunks, ndim)."""
         cdef int64_t i
-        cdef int d
         cdef int nd = self.plan.ndim
-        cdef int64_t pi[32]
         out = np.empty((self.plan.nchunks, nd), dtype=np.int64)
         cdef int64_t[:, ::1] v = out
         for i in range(self.plan.nchunks):
-            zc_plan_chunk(&self.plan, i, pi)
-            for d in range(nd):
-                v[i, d] = self.plan.proj[d][pi[d]].chunk
+            zc_plan_chunk_coords(&self.plan, i, &v[i, 0] if nd else NULL)
         return out
 
     def full_mask(self):
@@ -101,6 +149,20 @@ cdef class Plan:
         for i in range(self.plan.nchunks):
             v[i] = zc_plan_chunk_full(&self.plan, i)
         return out
+
+
+cdef int check_shape(Plan plan, cnp.ndarray arr, str what) except -1:
+    cdef int d
+    if plan.plan.points:
+        if cnp.PyArray_NDIM(arr) != 1 or cnp.PyArray_DIMS(arr)[0] != plan.plan.npoints:
+            raise ValueError(f"{what} must be 1-d with one item per point")
+        return 0
+    if cnp.PyArray_NDIM(arr) != plan.plan.ndim:
+        raise ValueError(f"{what} rank does not match the selection")
+    for d in range(plan.plan.ndim):
+        if cnp.PyArray_DIMS(arr)[d] != plan.plan.sel_count[d]:
+            raise ValueError(f"{what} shape does not match the selection")
+    return 0
 
 
 cdef class Chain:
@@ -259,15 +321,11 @@ def read(Plan plan, Chain chain, cnp.ndarray out, local=None, list buffers=None)
     cdef _Buffers bufs = None
     cdef bytes prefix, sep, key0
     memset(&err, 0, sizeof(zc_err))
-    if cnp.PyArray_NDIM(out) != plan.plan.ndim:
-        raise ValueError("output rank does not match the selection")
+    check_shape(plan, out, "output")
     if <size_t>cnp.PyArray_ITEMSIZE(out) != chain.chain.itemsize:
         raise ValueError("output item size does not match the array")
     if not cnp.PyArray_ISWRITEABLE(out):
         raise ValueError("output array is read-only")
-    for d in range(plan.plan.ndim):
-        if cnp.PyArray_DIMS(out)[d] != plan.plan.sel_count[d]:
-            raise ValueError("output shape does not match the selection")
     fill_strides(out, strides)
     if local is None:
         if buffers is None:
@@ -304,13 +362,9 @@ def write(Plan plan, Chain chain, cnp.ndarray value, local=None, list existing=N
     cdef _Buffers bufs = None
     memset(&err, 0, sizeof(zc_err))
     memset(&wout, 0, sizeof(zc_write_out))
-    if cnp.PyArray_NDIM(value) != plan.plan.ndim:
-        raise ValueError("value rank does not match the selection")
+    check_shape(plan, value, "value")
     if <size_t>cnp.PyArray_ITEMSIZE(value) != chain.chain.itemsize:
         raise ValueError("value item size does not match the array")
-    for d in range(plan.plan.ndim):
-        if cnp.PyArray_DIMS(value)[d] != plan.plan.sel_count[d]:
-            raise ValueError("value shape does not match the selection")
     fill_strides(value, strides)
     if local is None:
         if existing is None:
