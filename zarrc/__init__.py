@@ -4,7 +4,22 @@ A drop-in for zarr-python 3's array API (``import zarrc as zarr``).
 """
 
 from zarrc import codecs, errors, storage
-from zarrc.api import array, create_array, empty, full, ones, open, open_array, zeros
+from zarrc.api import (
+    array,
+    create_array,
+    empty,
+    empty_like,
+    from_array,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    open,
+    open_array,
+    open_like,
+    zeros,
+    zeros_like,
+)
 from zarrc.array import Array
 from zarrc.config import config
 
@@ -18,6 +33,12 @@ __all__ = [
     "config",
     "create_array",
     "empty",
+    "empty_like",
+    "from_array",
+    "full_like",
+    "ones_like",
+    "open_like",
+    "zeros_like",
     "errors",
     "full",
     "ones",

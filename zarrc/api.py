@@ -36,6 +36,12 @@ from zarrc.storage import LocalStore, MemoryStore, Store, validate_key
 
 __all__ = [
     "array",
+    "empty_like",
+    "from_array",
+    "full_like",
+    "ones_like",
+    "open_like",
+    "zeros_like",
     "create_array",
     "empty",
     "full",
@@ -390,3 +396,148 @@ def array(data: Any, **kwargs: Any) -> Array:
     store = kwargs.pop("store", None)
     name = kwargs.pop("name", None) or kwargs.pop("path", None)
     return create_array(store, name=name, data=data, **kwargs)
+
+
+def _like_kwargs(a: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    out = dict(kwargs)
+    out.setdefault("shape", np.shape(a))
+    out.setdefault("dtype", getattr(a, "dtype", None) or np.asarray(a).dtype)
+    chunks = getattr(a, "chunks", None)
+    if chunks is not None and "chunks" not in out:
+        out["chunks"] = chunks
+    return out
+
+
+def zeros_like(a: Any, **kwargs: Any) -> Array:
+    """An array of zeros with the shape, dtype (and chunks) of ``a``."""
+    kw = _like_kwargs(a, kwargs)
+    return zeros(kw.pop("shape"), **kw)
+
+
+def ones_like(a: Any, **kwargs: Any) -> Array:
+    """An array of ones with the shape, dtype (and chunks) of ``a``."""
+    kw = _like_kwargs(a, kwargs)
+    return ones(kw.pop("shape"), **kw)
+
+
+def empty_like(a: Any, **kwargs: Any) -> Array:
+    """An empty array with the shape, dtype (and chunks) of ``a``."""
+    kw = _like_kwargs(a, kwargs)
+    return empty(kw.pop("shape"), **kw)
+
+
+def full_like(a: Any, **kwargs: Any) -> Array:
+    """A filled array with the shape, dtype (and chunks) of ``a``; ``fill_value``
+    defaults to ``a``'s fill value."""
+    kw = _like_kwargs(a, kwargs)
+    fill = kw.pop("fill_value", getattr(a, "fill_value", None))
+    return full(kw.pop("shape"), fill, **kw)
+
+
+def open_like(a: Any, path: Any, **kwargs: Any) -> Array:
+    """Open (or create) an array at ``path`` shaped like ``a``."""
+    kw = _like_kwargs(a, kwargs)
+    return open(path, **kw)
+
+
+_COPY_BYTES = 64 << 20
+
+
+def from_array(
+    store: Any = None,
+    *,
+    data: Any,
+    write_data: bool = True,
+    name: str | None = None,
+    chunks: Any = "keep",
+    shards: Any = None,
+    filters: Any = "keep",
+    compressors: Any = "keep",
+    serializer: Any = "keep",
+    fill_value: Any = None,
+    order: Literal["C", "F"] | None = None,
+    zarr_format: int | None = 3,
+    attributes: dict[str, Any] | None = None,
+    chunk_key_encoding: Any = None,
+    dimension_names: Sequence[str | None] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    overwrite: bool = False,
+    config: dict[str, Any] | None = None,
+) -> Array:
+    """A new array holding a copy of ``data`` (numpy, a zarrc Array or a zarr-python Array).
+
+    ``"keep"`` takes chunks / codecs / fill value / attributes from a source
+    array.  Array sources are copied in slabs of whole target chunks of about
+    64 MiB, so memory stays bounded whatever the source size.
+    """
+    is_array = (
+        hasattr(data, "chunks") and hasattr(data, "shape") and not isinstance(data, np.ndarray)
+    )
+    if not is_array:
+        data = np.asarray(data)
+
+    def keep(value: Any, attr: str, default: Any) -> Any:
+        if isinstance(value, str) and value == "keep":
+            return getattr(data, attr, default) if is_array else default
+        return value
+
+    chunk_arg = keep(chunks, "chunks", "auto")
+    src_filters = keep(filters, "filters", "auto")
+    src_compressors = keep(compressors, "compressors", "auto")
+    src_serializer = keep(serializer, "serializer", "auto")
+    if is_array:
+        src_filters = _convert_codecs(src_filters)
+        src_compressors = _convert_codecs(src_compressors)
+        src_serializer = _convert_codecs(src_serializer)
+        if fill_value is None:
+            fill_value = getattr(data, "fill_value", None)
+        if attributes is None:
+            attributes = dict(getattr(data, "attrs", {}) or {})
+        if dimension_names is None:
+            dimension_names = getattr(getattr(data, "metadata", None), "dimension_names", None)
+    out = create_array(
+        store,
+        name=name,
+        shape=data.shape,
+        dtype=data.dtype,
+        chunks=chunk_arg,
+        shards=shards,
+        filters=src_filters,
+        compressors=src_compressors,
+        serializer=src_serializer,
+        fill_value=fill_value,
+        order=order,
+        zarr_format=zarr_format,
+        attributes=attributes,
+        chunk_key_encoding=chunk_key_encoding,
+        dimension_names=dimension_names,
+        storage_options=storage_options,
+        overwrite=overwrite,
+        config=config,
+    )
+    if not write_data:
+        return out
+    if not is_array:
+        out[...] = data
+        return out
+    if not out.shape:
+        out[...] = data[...]
+        return out
+    # slabs along the first axis, a whole number of target chunk rows each
+    row_bytes = out.dtype.itemsize * math.prod(out.shape[1:]) * out.chunks[0]
+    rows = max(1, _COPY_BYTES // max(1, row_bytes)) * out.chunks[0]
+    for start in range(0, out.shape[0], rows):
+        stop = min(start + rows, out.shape[0])
+        out[start:stop] = np.asarray(data[start:stop])
+    return out
+
+
+def _convert_codecs(value: Any) -> Any:
+    """Codec objects from another implementation (zarr-python) -> their JSON dicts."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, tuple | list):
+        return [_convert_codecs(v) for v in value]
+    if hasattr(value, "to_dict") and not type(value).__module__.startswith("zarrc."):
+        return value.to_dict()
+    return value

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from zarrc import array_ops
 from zarrc.attributes import Attributes
 from zarrc.codecs._base import Codec
 from zarrc.config import config as global_config
@@ -226,6 +227,12 @@ class Array:
         self._store.set(_join(self._path, "zarr.json"), new.to_json())
         self._metadata = new
 
+    def _replace_metadata(self, new: ArrayMetadataV3) -> None:
+        self._check_writable()
+        self._store.set(_join(self._path, "zarr.json"), new.to_json())
+        self._metadata = new
+        self._pipeline = ArrayPipeline(new, self._store, self._path)
+
     def update_attributes(self, new_attributes: dict[str, Any]) -> Array:
         """Merge ``new_attributes`` into the attributes and write them; returns self."""
         self.attrs.update(new_attributes)
@@ -424,9 +431,72 @@ class Array:
         fields, selection = _pop_fields(selection)
         self._write(self._normalize_any(selection), value, fields)
 
+    def _set_unchecked(self, selection: Any, value: Any) -> None:
+        self._write(normalize_basic_selection(selection, self.shape), value, None)
+
+    # -- operations ----------------------------------------------------------------------
+    def resize(self, new_shape: Any, *args: int) -> None:
+        """Change the shape in place.
+
+        Chunks wholly outside the new shape are deleted, and the part of a
+        surviving edge chunk beyond it is reset to the fill value, so growing
+        back shows the fill value (zarr-python 3 shows the old values again).
+        """
+        self._check_writable()
+        shape = (new_shape, *args) if args or isinstance(new_shape, int) else tuple(new_shape)
+        array_ops.resize(self, tuple(int(s) for s in shape))
+
+    def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
+        """Grow along ``axis`` and write ``data`` there; returns the new shape."""
+        self._check_writable()
+        return array_ops.append(self, data, axis)
+
+    @property
+    def nchunks_initialized(self) -> int:
+        """Number of chunks stored (found by listing the store)."""
+        return sum(1 for _ in array_ops.stored_chunk_coords(self))
+
+    def nbytes_stored(self) -> int:
+        """Bytes the array occupies in its store: metadata and chunks."""
+        prefix = self._path + "/" if self._path else ""
+        return sum(self._store.getsize(k) for k in self._store.list_prefix(prefix))
+
+    @property
+    def info(self) -> array_ops.ArrayInfo:
+        """A description of the array (no I/O)."""
+        return array_ops.array_info(self)
+
+    def info_complete(self) -> array_ops.ArrayInfo:
+        """``info`` plus bytes stored, storage ratio and chunks initialised (lists the store)."""
+        return array_ops.array_info(self, complete=True)
+
+    # -- pickling: store + path + metadata, never data --------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "store": self._store,
+            "path": self._path,
+            "metadata": self._metadata,
+            "read_only": self._read_only,
+            "config": {
+                **self._config,
+                "order": self._order,
+                "write_empty_chunks": self._write_empty,
+            },
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(  # type: ignore[misc]
+            state["store"],
+            state["path"],
+            state["metadata"],
+            read_only=state["read_only"],
+            config=state["config"],
+        )
+
     # -- misc --------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        return f"<Array {self._store!r}/{self._path} shape={self.shape} dtype={self.dtype}>"
+        where = f"{self._store}/{self._path}" if self._path else str(self._store)
+        return f"<Array {where} shape={self.shape} dtype={self.dtype}>"
 
     def __eq__(self, other: object) -> bool:
         return (
