@@ -24,10 +24,10 @@ from zarrc.errors import (
     ChecksumError,
     CodecError,
     CorruptChunkError,
-    MetadataError,
     StoreError,
 )
 from zarrc.metadata.v3 import ArrayMetadataV3
+from zarrc.pipeline_py import PythonPath
 from zarrc.selection import BlockSelection, PointSelection
 from zarrc.storage import LocalStore, Store
 
@@ -43,8 +43,15 @@ def _join(*parts: str) -> str:
 
 
 def _swap_unit(dtype: np.dtype) -> int:
+    """Bytes per swapped unit when the byte order changes; 0 none, -1 field-wise."""
+    if dtype.names is not None or dtype.subdtype is not None:
+        return -1 if any(_swap_unit(f[0]) for f in dtype.fields.values()) else 0
     if dtype.kind == "c":
         return dtype.itemsize // 2
+    if dtype.kind == "U":
+        return 4
+    if dtype.kind in "SVb":
+        return 0
     return dtype.itemsize if dtype.itemsize > 1 else 0
 
 
@@ -88,36 +95,31 @@ class ArrayPipeline:
         dtype = metadata.dtype
         spec = ChunkSpec(tuple(metadata.chunk_shape), dtype, metadata.fill_value)
         self.codecs: CodecChainSpec = _parse_codecs_cached(metadata, spec, self.doc_path)
-        order = self._transpose_order(self.codecs.array_to_array)
-        kernel = self.codecs.array_to_bytes.c_kernel()
-        if kernel is None or "endian" not in kernel:
-            raise MetadataError(
-                f"array-to-bytes codec {self.codecs.array_to_bytes.codec_name!r} is not "
-                "supported by this version of zarrc",
-                path=self.doc_path,
-                field="codecs",
-            )
-        endian = kernel["endian"]
-        swap = _swap_unit(dtype) if endian is not None and endian != _NATIVE else 0
+        cke = metadata.chunk_key_encoding
+        self.key_prefix, self.key_sep, self.key_0d = cke.c_params()
+        self.local: tuple[bytes, bytes, bytes, bool] | None = None
+        self.py_b2b: list[Codec] = []
+        self.py_path: PythonPath | None = None
+        engine_layout = self._engine_layout(dtype)
+        if engine_layout is None:
+            # the engine cannot run this chain: every chunk goes through Python
+            self.py_path = PythonPath(self)
+            return
+        order, swap = engine_layout
         # b2b codecs with C kernels run in the engine; from the first one
         # without, the rest of the chain runs in Python around it.
         self.c_b2b: list[dict[str, Any]] = []
-        self.py_b2b: list[Codec] = []
         for codec in self.codecs.bytes_to_bytes:
             k = codec.c_kernel() if not self.py_b2b else None
             if k is None:
                 self.py_b2b.append(codec)
             else:
                 self.c_b2b.append(k)
-        self.b2b_names = [c.codec_name for c in self.codecs.bytes_to_bytes]
         fill = np.asarray(metadata.fill_value, dtype=dtype).tobytes()
         self.chain = _engine.Chain(
             tuple(metadata.chunk_shape), dtype.itemsize, swap, order, self.c_b2b, fill
         )
         self._encoded_spec = ChunkSpec((self.chain.nbytes,), np.dtype("u1"))
-        cke = metadata.chunk_key_encoding
-        self.key_prefix, self.key_sep, self.key_0d = cke.c_params()
-        self.local: tuple[bytes, bytes, bytes, bool] | None = None
         if isinstance(store, LocalStore) and not self.py_b2b:
             base = str(store.root)
             if path:
@@ -129,18 +131,32 @@ class ArrayPipeline:
                 bool(getattr(store, "fsync", False)),
             )
 
-    def _transpose_order(self, a2a: Sequence[Codec]) -> tuple[int, ...] | None:
+    def _engine_layout(self, dtype: np.dtype) -> tuple[tuple[int, ...] | None, int] | None:
+        """(transpose order, byte-swap unit) when the engine can run the array
+        part of the chain, else None."""
+        if dtype.hasobject or dtype.kind == "T" or dtype.itemsize == 0:
+            return None
+        order = self._transpose_order(self.codecs.array_to_array)
+        kernel = self.codecs.array_to_bytes.c_kernel()
+        if order is False or kernel is None or "endian" not in kernel:
+            return None
+        endian = kernel["endian"]
+        swap = 0
+        if endian is not None and endian != _NATIVE:
+            swap = _swap_unit(dtype)
+            if swap < 0:
+                return None
+        return order, swap
+
+    def _transpose_order(self, a2a: Sequence[Codec]) -> tuple[int, ...] | None | bool:
+        """The combined transpose order, None for none, False if some array-to-array
+        codec has no C kernel."""
         ndim = self.metadata.ndim
         order = tuple(range(ndim))
         for codec in a2a:
             kernel = codec.c_kernel()
             if kernel is None or "order" not in kernel:
-                raise MetadataError(
-                    f"array-to-array codec {codec.codec_name!r} is not supported by this "
-                    "version of zarrc",
-                    path=self.doc_path,
-                    field="codecs",
-                )
+                return False
             # successive transposes compose: encoded dim i = previous dim order[i]
             order = tuple(order[i] for i in kernel["order"])
         return order if order != tuple(range(ndim)) else None
@@ -187,6 +203,8 @@ class ArrayPipeline:
         """Read a selection into ``out`` (made if None; shape ``sel.count``)."""
         if out is None:
             out = np.empty(sel.count, dtype=self.metadata.dtype)
+        if self.py_path is not None:
+            return self.py_path.read(sel, out)
         plan = self._plan(sel)
         if plan.nchunks == 0:
             return out
@@ -207,6 +225,9 @@ class ArrayPipeline:
 
     def write(self, sel: Selection, value: np.ndarray, *, write_empty: bool) -> None:
         """Write ``value`` (native dtype, shape ``sel.count``, may broadcast) into a selection."""
+        if self.py_path is not None:
+            self.py_path.write(sel, value, write_empty=write_empty)
+            return
         plan = self._plan(sel)
         if plan.nchunks == 0:
             return
