@@ -140,6 +140,9 @@ class Snapshot:
             (``"../x"``, ``"a//b"``, ``"/a"``), or an entry has no parent group in it.
         """
         doc = join_path(root, ZARR_JSON)
+        if not use:
+            # only known, never read: no need to check it
+            return cls(store, root, 3, dict(raw) if isinstance(raw, Mapping) else {}, {}, use=False)
         if not isinstance(raw, Mapping):
             raise MetadataError(f"expected an object, got {raw!r}", path=doc, field=_FIELD)
         if raw.get("kind") != "inline":
@@ -226,6 +229,12 @@ class Snapshot:
     def children(self, key: str) -> list[tuple[str, NodeMetadata]]:
         """The immediate members of the group at ``key`` (``""``: the root), sorted by name."""
         return [(n, self.lookup(join_path(key, n))) for n in self._children.get(key, ())]
+
+    def child_kinds(self, key: str) -> list[tuple[str, bool]]:
+        """``(name, is_group)`` of the immediate members of ``key``, without parsing them."""
+        return [
+            (n, self._entries[join_path(key, n)][0] == "group") for n in self._children.get(key, ())
+        ]
 
     def iter_members(
         self, key: str, max_depth: int | None = 0

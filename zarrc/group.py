@@ -381,6 +381,12 @@ class Group:
             return view.children(self._snap_path)
         return list_store_children(self._store, self._path, zarr_format=self.zarr_format)
 
+    def _child_kinds(self) -> list[tuple[str, bool]]:
+        view = self._view
+        if view is not None:
+            return view.child_kinds(self._snap_path)
+        return [(n, is_group_metadata(md)) for n, md in self._children()]
+
     def _iter_members(self, max_depth: int | None) -> Iterator[tuple[str, NodeMetadata]]:
         if max_depth is not None and max_depth < 0:
             raise ValueError(f"max_depth must be None or >= 0, got {max_depth}")
@@ -453,7 +459,7 @@ class Group:
         return self.keys()
 
     def __len__(self) -> int:
-        return self.nmembers()
+        return len(self._child_kinds())
 
     def nmembers(self, max_depth: int | None = 0) -> int:
         """Number of members down to ``max_depth`` levels below (``None``: all)."""
@@ -469,7 +475,7 @@ class Group:
 
     def keys(self) -> Iterator[str]:
         """Names of the immediate members, sorted."""
-        return (name for name, _ in self._children())
+        return (name for name, _ in self._child_kinds())
 
     def arrays(self) -> Iterator[tuple[str, Array]]:
         """``(name, array)`` pairs of the immediate member arrays."""
@@ -485,11 +491,11 @@ class Group:
 
     def array_keys(self) -> Iterator[str]:
         """Names of the immediate member arrays."""
-        return (name for name, md in self._children() if not is_group_metadata(md))
+        return (name for name, group in self._child_kinds() if not group)
 
     def group_keys(self) -> Iterator[str]:
         """Names of the immediate member groups."""
-        return (name for name, md in self._children() if is_group_metadata(md))
+        return (name for name, group in self._child_kinds() if group)
 
     def array_values(self) -> Iterator[Array]:
         """The immediate member arrays."""
