@@ -20,16 +20,17 @@ zarr-python does), so changes made to the store by other means after
 consolidation are not seen until the hierarchy is consolidated again (or opened
 with ``use_consolidated=False``).
 
-Changes made *through* such a group (or any group or array reached from it) are
-different: zarrc keeps what it reports true.  The first change to the hierarchy
-(creating or deleting a member, changing a member group's attributes) drops the
-snapshot, both in memory and from the consolidating group's document, so every
-later read, by this process or any other, goes back to the store and sees the
-change.  Re-run :func:`consolidate_metadata` afterwards to get fast opens back.
-Changing the attributes of the consolidating group itself keeps the snapshot
-(format 3 only: in format 2 the snapshot includes them).  Changes made through
-an :class:`~zarrc.array.Array` (its attributes) do not drop the snapshot, as
-zarr-python.  zarr-python instead keeps serving a stale snapshot.
+Changes made *through* such a group (or any group or array reached from it,
+also when it was opened with ``use_consolidated=False``) are different: zarrc
+keeps what it reports true.  The first change to the hierarchy (creating or
+deleting a member, changing the attributes of a member group or array) drops
+the snapshot, both in memory and from the consolidating group's document, so
+every later read, by this process or any other, goes back to the store and
+sees the change.  Re-run :func:`consolidate_metadata` afterwards to get fast
+opens back.  Changing the attributes of the consolidating group itself keeps
+the snapshot (format 3 only: in format 2 the snapshot includes them).
+zarr-python instead keeps serving the stale snapshot (except that deleting an
+immediate member removes it from the snapshot).
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ import operator
 import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
+from zarrc.array import Array
 from zarrc.attributes import Attributes
 from zarrc.consolidated import Snapshot
 from zarrc.errors import (
@@ -46,10 +47,7 @@ from zarrc.hierarchy import (
 from zarrc.metadata.v3 import GroupMetadataV3, load_json_object
 from zarrc.storage import Store
 
-if TYPE_CHECKING:
-    from zarrc.array import Array
-
-__all__ = ["Group", "GroupInfo", "create_group_node", "node_kind"]
+__all__ = ["Group", "GroupInfo", "check_ancestors", "create_group_node", "node_kind", "node_kinds"]
 
 _T = TypeVar("_T")
 
@@ -62,30 +60,83 @@ class IncompatibleGroupError(ContainsGroupError, TypeError):
     """A group exists where an array was required (zarr-python raises ``TypeError``)."""
 
 
+class _SnapshotArray(Array):
+    """An array reached from a group that knows a consolidated snapshot.
+
+    Changing its attributes drops the snapshot first, like any other change made
+    through the hierarchy (see :mod:`zarrc.consolidated`).
+    """
+
+    def __init__(self, *args: Any, snapshot: Snapshot, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._snapshot = snapshot
+
+    def _commit_attributes(self, attrs: dict[str, Any]) -> None:
+        self._check_writable()
+        self._snapshot.invalidate()
+        super()._commit_attributes(attrs)
+
+
 # --------------------------------------------------------------------------------------
 # node documents
 # --------------------------------------------------------------------------------------
-def node_kind(store: Store, path: str) -> str | None:
-    """``"array"``, ``"group"`` or ``None``: what exists at ``path`` in either format.
+def node_kinds(store: Store, paths: list[str]) -> list[str | None]:
+    """``"array"``, ``"group"`` or ``None`` per path: what exists there, in either format.
 
     One batched read; only the ``node_type`` of a ``zarr.json`` is looked at.
     """
-    raws = store.get_many([join_path(path, k) for k in (ZARR_JSON, ZARRAY, ZGROUP)])
-    if raws[0] is not None:
-        doc = load_json_object(raws[0], path=join_path(path, ZARR_JSON))
-        kind = doc.get("node_type")
-        if kind not in ("array", "group"):
-            raise MetadataError(
-                f"expected 'array' or 'group', got {kind!r}",
-                path=join_path(path, ZARR_JSON),
-                field="node_type",
+    names = (ZARR_JSON, ZARRAY, ZGROUP)
+    raws = store.get_many([join_path(p, k) for p in paths for k in names])
+    out: list[str | None] = []
+    for i, path in enumerate(paths):
+        v3, zarray, zgroup = raws[3 * i : 3 * i + 3]
+        if v3 is not None:
+            doc = load_json_object(v3, path=join_path(path, ZARR_JSON))
+            kind = doc.get("node_type")
+            if kind not in ("array", "group"):
+                raise MetadataError(
+                    f"expected 'array' or 'group', got {kind!r}",
+                    path=join_path(path, ZARR_JSON),
+                    field="node_type",
+                )
+            out.append(kind)
+        else:
+            out.append("array" if zarray is not None else "group" if zgroup is not None else None)
+    return out
+
+
+def node_kind(store: Store, path: str) -> str | None:
+    """What exists at ``path``: see :func:`node_kinds`."""
+    return node_kinds(store, [path])[0]
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")[:-1] if path else []
+    return ["/".join(parts[:i]) for i in range(len(parts) + 1)] if path else []
+
+
+def check_ancestors(store: Store, path: str, start: str = "") -> list[str]:
+    """Refuse a node at ``path`` below an array; return the missing ancestors.
+
+    Only ancestors at or below ``start`` (a known group) are read.
+
+    Raises
+    ------
+    ContainsArrayError
+        An ancestor of ``path`` is an array.
+    """
+    todo = [a for a in _ancestors(path) if len(a) >= len(start) and a.startswith(start)]
+    if start:
+        todo = [a for a in todo if a != start]
+    missing = []
+    for anc, kind in zip(todo, node_kinds(store, todo), strict=True):
+        if kind == "array":
+            raise ContainsArrayError(
+                f"an array exists at {anc!r}, an ancestor of {path!r}; only groups have members"
             )
-        return kind
-    if raws[1] is not None:
-        return "array"
-    if raws[2] is not None:
-        return "group"
-    return None
+        if kind is None:
+            missing.append(anc)
+    return missing
 
 
 def _group_docs(attributes: dict[str, Any], zarr_format: int) -> dict[str, bytes]:
@@ -104,26 +155,6 @@ def _group_metadata(attributes: dict[str, Any], zarr_format: int) -> NodeMetadat
 
     docs = _group_docs(attributes, 2)
     return _parse_v2("", None, docs[ZGROUP], docs[ZATTRS])
-
-
-def _ensure_parents(store: Store, path: str, zarr_format: int) -> None:
-    """Create the missing ancestors of ``path`` as groups; refuse if one is an array."""
-    parts = path.split("/")[:-1] if path else []
-    if not path:
-        return
-    missing = []
-    for i in range(len(parts) + 1):
-        parent = "/".join(parts[:i])
-        kind = node_kind(store, parent)
-        if kind == "array":
-            raise ContainsArrayError(
-                f"an array exists at {parent!r}, the parent of {path!r}; only groups have members"
-            )
-        if kind is None:
-            missing.append(parent)
-    for parent in missing:
-        for key, value in _group_docs({}, zarr_format).items():
-            store.set_if_not_exists(join_path(parent, key), value)
 
 
 def create_group_node(
@@ -149,6 +180,8 @@ def create_group_node(
         raise ReadOnlyError(f"cannot create a group in read-only store {store!r}")
     attributes = dict(attributes or {})
     md = _group_metadata(attributes, zarr_format)  # fails early where v2 is unsupported
+    # Ancestors first: below an array, "overwrite" would delete the array's chunks.
+    missing = check_ancestors(store, path)
     if overwrite:
         # everything below the path goes, including a node's own documents
         store.delete_dir(path)
@@ -158,7 +191,9 @@ def create_group_node(
             raise ContainsArrayError(f"an array exists at path {path!r} in store {store!r}")
         if kind == "group":
             raise ContainsGroupError(f"a group exists at path {path!r} in store {store!r}")
-    _ensure_parents(store, path, zarr_format)
+    for parent in missing:
+        for key, value in _group_docs({}, zarr_format).items():
+            store.set_if_not_exists(join_path(parent, key), value)
     store.set_many(
         [(join_path(path, k), v) for k, v in _group_docs(attributes, zarr_format).items()]
     )
@@ -401,6 +436,10 @@ class Group:
         """The member at relative path ``key`` over its metadata."""
         path = join_path(self._path, key)
         if not is_group_metadata(md):
+            if self._snap is not None and self._snap.valid:
+                return _SnapshotArray(
+                    self._store, path, md, read_only=self._read_only, snapshot=self._snap
+                )
             return make_array(self._store, path, md, read_only=self._read_only)
         if self._view is not None:
             return Group(
@@ -618,8 +657,12 @@ class Group:
         """
         from zarrc.api import create_array
 
-        _, path = member_path(self._path, name)
+        key, path = member_path(self._path, name)
         self._check_writable()
+        if "/" in key:
+            # zarrc.create_array(overwrite=True) would clear the path before finding an
+            # array above it; refuse first
+            check_ancestors(self._store, path, start=self._path)
         kwargs.setdefault("zarr_format", self.zarr_format)
         self._will_change()
         return create_array(self._store, name=path, **kwargs)
