@@ -216,8 +216,6 @@ def create_array(
     """
     if zarr_format not in (None, 3):
         raise ValueError(f"zarr_format {zarr_format!r} is not supported yet; use 3")
-    if shards is not None:
-        raise ValueError("sharding is not supported yet")
     if storage_options:
         raise ValueError("storage_options are only for remote stores, which are not supported yet")
     if data is not None:
@@ -244,6 +242,8 @@ def create_array(
         serializer=serializer,
         compressors=compressors,
     )
+    if shards is not None:
+        codecs, chunk_shape = _shard_codecs(shards, chunk_shape, codecs, shape)
     cke = (
         parse_chunk_key_encoding(chunk_key_encoding)
         if chunk_key_encoding is not None
@@ -279,6 +279,31 @@ def create_array(
     if data is not None and write_data:
         arr[...] = data
     return arr
+
+
+def _shard_codecs(
+    shards: Any, chunk_shape: tuple[int, ...], codecs: Sequence[Any], shape: tuple[int, ...]
+) -> tuple[list[Any], tuple[int, ...]]:
+    """``shards=`` of create_array: the inner codecs move into a sharding codec and
+    the chunk grid becomes the shard shape."""
+    from zarrc.sharding import ShardingCodec
+
+    location = "end"
+    if isinstance(shards, dict):
+        location = shards.get("index_location", "end")
+        shards = shards["shape"]
+    if isinstance(shards, int | np.integer):
+        shards = (int(shards),) * len(shape)
+    shard_shape = tuple(int(s) for s in shards)
+    if len(shard_shape) != len(chunk_shape):
+        raise ValueError(f"shards {shard_shape} and chunks {chunk_shape} differ in dimensions")
+    if any(s <= 0 or s % c for s, c in zip(shard_shape, chunk_shape, strict=True)):
+        raise ValueError(
+            f"the shard shape {shard_shape} must be a positive multiple of the chunk shape "
+            f"{chunk_shape}"
+        )
+    codec = ShardingCodec(chunk_shape=chunk_shape, codecs=list(codecs), index_location=location)
+    return [codec], shard_shape
 
 
 def open_array(

@@ -143,12 +143,17 @@ class Array:
 
     @property
     def chunks(self) -> tuple[int, ...]:
-        """Shape of one chunk."""
+        """Shape of one chunk (the inner chunk of a sharded array)."""
+        a2b = self._pipeline.codecs.array_to_bytes
+        if a2b.codec_name == "sharding_indexed":
+            return tuple(a2b.chunk_shape)  # type: ignore[attr-defined]
         return self._metadata.chunk_shape
 
     @property
-    def shards(self) -> None:
-        """Shard shape; None (sharding is not configured)."""
+    def shards(self) -> tuple[int, ...] | None:
+        """Shard shape (the stored objects' shape), or None when not sharded."""
+        if self._pipeline.codecs.array_to_bytes.codec_name == "sharding_indexed":
+            return self._metadata.chunk_shape
         return None
 
     @property

@@ -28,7 +28,9 @@ from zarrc.errors import (
 )
 from zarrc.metadata.v3 import ArrayMetadataV3
 from zarrc.pipeline_py import PythonPath
+from zarrc.pipeline_shard import ShardPath
 from zarrc.selection import BlockSelection, PointSelection
+from zarrc.sharding import ShardingCodec
 from zarrc.storage import LocalStore, Store
 
 __all__ = ["ArrayPipeline"]
@@ -72,6 +74,50 @@ def _parse_codecs_cached(
     return chain
 
 
+def _transpose_order(a2a: Sequence[Codec], ndim: int) -> tuple[int, ...] | None | bool:
+    """The combined transpose order, None for none, False if some array-to-array
+    codec has no C kernel."""
+    order = tuple(range(ndim))
+    for codec in a2a:
+        kernel = codec.c_kernel()
+        if kernel is None or "order" not in kernel:
+            return False
+        # successive transposes compose: encoded dim i = previous dim order[i]
+        order = tuple(order[i] for i in kernel["order"])
+    return order if order != tuple(range(ndim)) else None
+
+
+def engine_chain(
+    codecs: CodecChainSpec, chunk_shape: Sequence[int], dtype: np.dtype, fill_value: Any
+) -> tuple[_engine.Chain, list[Codec]] | None:
+    """The engine chain for ``codecs`` and the bytes-to-bytes codecs left to Python
+    (those from the first one without a C kernel on), or None when the engine
+    cannot run the array part of the chain."""
+    if dtype.hasobject or dtype.kind == "T" or dtype.itemsize == 0:
+        return None
+    order = _transpose_order(codecs.array_to_array, len(chunk_shape))
+    kernel = codecs.array_to_bytes.c_kernel()
+    if order is False or kernel is None or "endian" not in kernel:
+        return None
+    endian = kernel["endian"]
+    swap = 0
+    if endian is not None and endian != _NATIVE:
+        swap = _swap_unit(dtype)
+        if swap < 0:
+            return None
+    c_b2b: list[dict[str, Any]] = []
+    py_b2b: list[Codec] = []
+    for codec in codecs.bytes_to_bytes:
+        k = codec.c_kernel() if not py_b2b else None
+        if k is None:
+            py_b2b.append(codec)
+        else:
+            c_b2b.append(k)
+    fill = np.asarray(fill_value, dtype=dtype).tobytes()
+    chain = _engine.Chain(tuple(chunk_shape), dtype.itemsize, swap, order, c_b2b, fill)
+    return chain, py_b2b
+
+
 class ArrayPipeline:
     """The prepared read/write machinery of one array.
 
@@ -100,25 +146,24 @@ class ArrayPipeline:
         self.local: tuple[bytes, bytes, bytes, bool] | None = None
         self.py_b2b: list[Codec] = []
         self.py_path: PythonPath | None = None
-        engine_layout = self._engine_layout(dtype)
-        if engine_layout is None:
+        self.shard_path: ShardPath | None = None
+        a2b = self.codecs.array_to_bytes
+        if (
+            isinstance(a2b, ShardingCodec)
+            and not self.codecs.array_to_array
+            and not self.codecs.bytes_to_bytes
+        ):
+            inner = a2b.inner_chain(spec)
+            inner_chain = engine_chain(inner, a2b.chunk_shape, dtype, metadata.fill_value)
+            if inner_chain is not None and not inner_chain[1]:
+                self.shard_path = ShardPath(self, a2b, spec, inner_chain[0])
+                return
+        built = engine_chain(self.codecs, metadata.chunk_shape, dtype, metadata.fill_value)
+        if built is None:
             # the engine cannot run this chain: every chunk goes through Python
             self.py_path = PythonPath(self)
             return
-        order, swap = engine_layout
-        # b2b codecs with C kernels run in the engine; from the first one
-        # without, the rest of the chain runs in Python around it.
-        self.c_b2b: list[dict[str, Any]] = []
-        for codec in self.codecs.bytes_to_bytes:
-            k = codec.c_kernel() if not self.py_b2b else None
-            if k is None:
-                self.py_b2b.append(codec)
-            else:
-                self.c_b2b.append(k)
-        fill = np.asarray(metadata.fill_value, dtype=dtype).tobytes()
-        self.chain = _engine.Chain(
-            tuple(metadata.chunk_shape), dtype.itemsize, swap, order, self.c_b2b, fill
-        )
+        self.chain, self.py_b2b = built
         self._encoded_spec = ChunkSpec((self.chain.nbytes,), np.dtype("u1"))
         if isinstance(store, LocalStore) and not self.py_b2b:
             base = str(store.root)
@@ -130,36 +175,6 @@ class ArrayPipeline:
                 (base + "/" + self.key_0d).encode(),
                 bool(getattr(store, "fsync", False)),
             )
-
-    def _engine_layout(self, dtype: np.dtype) -> tuple[tuple[int, ...] | None, int] | None:
-        """(transpose order, byte-swap unit) when the engine can run the array
-        part of the chain, else None."""
-        if dtype.hasobject or dtype.kind == "T" or dtype.itemsize == 0:
-            return None
-        order = self._transpose_order(self.codecs.array_to_array)
-        kernel = self.codecs.array_to_bytes.c_kernel()
-        if order is False or kernel is None or "endian" not in kernel:
-            return None
-        endian = kernel["endian"]
-        swap = 0
-        if endian is not None and endian != _NATIVE:
-            swap = _swap_unit(dtype)
-            if swap < 0:
-                return None
-        return order, swap
-
-    def _transpose_order(self, a2a: Sequence[Codec]) -> tuple[int, ...] | None | bool:
-        """The combined transpose order, None for none, False if some array-to-array
-        codec has no C kernel."""
-        ndim = self.metadata.ndim
-        order = tuple(range(ndim))
-        for codec in a2a:
-            kernel = codec.c_kernel()
-            if kernel is None or "order" not in kernel:
-                return False
-            # successive transposes compose: encoded dim i = previous dim order[i]
-            order = tuple(order[i] for i in kernel["order"])
-        return order if order != tuple(range(ndim)) else None
 
     # -- keys ------------------------------------------------------------------
     def chunk_key(self, coords: Sequence[int]) -> str:
@@ -205,6 +220,8 @@ class ArrayPipeline:
             out = np.empty(sel.count, dtype=self.metadata.dtype)
         if self.py_path is not None:
             return self.py_path.read(sel, out)
+        if self.shard_path is not None:
+            return self.shard_path.read(sel, out)
         plan = self._plan(sel)
         if plan.nchunks == 0:
             return out
@@ -227,6 +244,9 @@ class ArrayPipeline:
         """Write ``value`` (native dtype, shape ``sel.count``, may broadcast) into a selection."""
         if self.py_path is not None:
             self.py_path.write(sel, value, write_empty=write_empty)
+            return
+        if self.shard_path is not None:
+            self.shard_path.write(sel, value, write_empty=write_empty)
             return
         plan = self._plan(sel)
         if plan.nchunks == 0:

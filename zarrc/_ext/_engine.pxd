@@ -46,6 +46,7 @@ cdef extern from "zc_engine.h" nogil:
         int ndim
         size_t itemsize
         size_t nbytes
+        size_t max_encoded
         int swap
         int n_b2b
 

@@ -209,6 +209,11 @@ cdef class Chain:
         """Decoded size of one chunk in bytes."""
         return self.chain.nbytes
 
+    @property
+    def max_encoded(self):
+        """The largest stored chunk accepted on read."""
+        return self.chain.max_encoded
+
 
 # One pool per process, re-made after fork() and when the thread count changes.
 cdef zc_pool *_pool = NULL
