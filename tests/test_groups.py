@@ -531,3 +531,25 @@ def test_local_store_object(tmp_path: Path) -> None:
     g = create_group(st)
     g.create_group("y")
     assert list(open_group(LocalStore(tmp_path / "x"), mode="r").keys()) == ["y"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda st, g: g.create_group("a/c", overwrite=True),
+        lambda st, g: g.create_array("a/c", shape=(1,), dtype="i1", overwrite=True),
+        lambda st, g: create_group(st, path="a/c", overwrite=True),
+        lambda st, g: open_group(st, path="a/c", mode="w"),
+        lambda st, g: g.require_group("a/c", overwrite=True),
+    ],
+)
+def test_overwrite_below_an_array_deletes_nothing(store: Any, make: Any) -> None:
+    g = create_group(store)
+    arr = g.create_array("a", shape=(4,), chunks=(2,), dtype="i4", compressors=None)
+    arr[:] = [1, 2, 3, 4]
+    before = sorted(store.list())
+    assert "a/c/0" in before  # chunks live under a/c/ with the default key encoding
+    with pytest.raises(ContainsArrayError):
+        make(store, g)
+    assert sorted(store.list()) == before
+    np.testing.assert_array_equal(g["a"][:], [1, 2, 3, 4])
