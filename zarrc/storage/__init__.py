@@ -16,19 +16,27 @@ from zarrc.storage._base import (
     validate_key,
     validate_prefix,
 )
+from zarrc.storage._fsspec import FsspecStore
+from zarrc.storage._latency import LatencyStore
 from zarrc.storage._local import TEMP_PREFIX, LocalStore
 from zarrc.storage._memory import MemoryStore
+from zarrc.storage._resolve import make_store
+from zarrc.storage._zip import ZipStore
 
 __all__ = [
     "TEMP_PREFIX",
     "ByteRequest",
     "BytesLike",
+    "FsspecStore",
+    "LatencyStore",
     "LocalStore",
     "MemoryStore",
     "OffsetByteRequest",
     "RangeByteRequest",
     "Store",
     "SuffixByteRequest",
+    "ZipStore",
+    "make_store",
     "resolve_byte_range",
     "validate_key",
     "validate_prefix",

@@ -116,6 +116,8 @@ class LatencyStore(Store):
     ----------
     requests : int
         Requests made so far.
+    calls : int
+        Calls made to the store so far; a batched call counts once.
     log : list of tuple
         One ``(method, key, byte_range)`` entry per request, in the order they
         were issued; ``key`` is the listing prefix for listing calls and
@@ -143,6 +145,7 @@ class LatencyStore(Store):
         self.per_request = bool(per_request)
         self.concurrency = concurrency
         self.requests = 0
+        self.calls = 0
         self.log: list[tuple[str, str | None, ByteRequest | None]] = []
         self._log_lock = threading.Lock()
 
@@ -150,11 +153,12 @@ class LatencyStore(Store):
     def reset(self) -> None:
         """Forget the requests counted so far."""
         with self._log_lock:
-            self.requests = 0
+            self.requests = self.calls = 0
             self.log.clear()
 
     def _record(self, entries: Sequence[tuple[str, str | None, ByteRequest | None]]) -> None:
         with self._log_lock:
+            self.calls += 1
             self.requests += len(entries)
             self.log.extend(entries)
 
