@@ -161,7 +161,10 @@ class S3Server:
         """Turn moto's request authentication on (unknown keys then get 403) or off."""
         value = b"0" if enabled else b"inf"
         request = urllib.request.Request(
-            f"{self.endpoint_url}/moto-api/reset-auth", data=value, method="POST"
+            f"{self.endpoint_url}/moto-api/reset-auth",
+            data=value,
+            method="POST",
+            headers={"Content-Type": "text/plain"},  # a form body would be parsed away
         )
         with _opener.open(request, timeout=10):
             pass
