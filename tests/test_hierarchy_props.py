@@ -1,7 +1,7 @@
 """Hierarchy operations against a dict model of the tree (hypothesis).
 
 Random sequences of create_group / create_array (with and without overwrite),
-deletes, attribute updates, consolidation and re-opening (with and without
+deletes, attribute updates, resizes, consolidation and re-opening (with and without
 consolidated metadata) are applied through zarrc's Group API and to a plain dict
 model; after every step the group must show exactly the model's tree, and at the
 end so must a fresh open and zarr-python.  The same model checks hierarchies
@@ -44,6 +44,7 @@ OPS = st.one_of(
     st.tuples(st.just("array"), PATHS, ATTRS, st.booleans(), st.integers(0, 5)),
     st.tuples(st.just("delete"), PATHS),
     st.tuples(st.just("attr"), st.one_of(st.just(""), PATHS), ATTR_KEYS, ATTR_VALUES),
+    st.tuples(st.just("resize"), PATHS, st.integers(0, 5)),
     st.tuples(st.just("consolidate")),
     st.tuples(st.just("reopen"), st.sampled_from([None, False])),
 )
@@ -125,6 +126,13 @@ def _apply(g: Group, store: Any, model: Model, op: tuple) -> Group:
         else:
             model.nodes[path].attrs[key] = value
         action = lambda: (g[path] if path else g).attrs.__setitem__(key, value)  # noqa: E731
+    elif kind == "resize":
+        _, path, n = op
+        node = model.nodes.get(path)
+        if node is None or node.kind != "array":
+            return g
+        node.shape = (n,)
+        action = lambda: g[path].resize((n,))  # noqa: E731
     elif kind == "consolidate":
         return consolidate_metadata(store)
     else:
@@ -162,6 +170,8 @@ def _check_zarr_python(z: Any, model: Model) -> None:
         node = model.nodes[path]
         assert dict(obj.attrs) == node.attrs
         assert isinstance(obj, zarr.Group) == (node.kind == "group")
+        if node.kind == "array":
+            assert obj.shape == node.shape
 
 
 def _zarr_store(store: MemoryStore) -> Any:
@@ -207,6 +217,12 @@ def _zarr_apply(z: Any, model: Model, op: tuple) -> None:
         if not path or path in model.nodes:
             model.nodes[path].attrs[key] = value
             (z[path] if path else z).attrs[key] = value
+    elif kind == "resize":
+        _, path, n = op
+        node = model.nodes.get(path)
+        if node is not None and node.kind == "array":
+            node.shape = (n,)
+            z[path].resize((n,))
 
 
 @given(

@@ -23,7 +23,8 @@ with ``use_consolidated=False``).
 Changes made *through* such a group (or any group or array reached from it,
 also when it was opened with ``use_consolidated=False``) are different: zarrc
 keeps what it reports true.  The first change to the hierarchy (creating or
-deleting a member, changing the attributes of a member group or array) drops
+deleting a member, changing the attributes of a member group or array,
+resizing or appending to a member array) drops
 the snapshot, both in memory and from the consolidating group's document, so
 every later read, by this process or any other, goes back to the store and
 sees the change.  Re-run :func:`consolidate_metadata` afterwards to get fast

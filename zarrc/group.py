@@ -63,8 +63,8 @@ class IncompatibleGroupError(ContainsGroupError, TypeError):
 class _SnapshotArray(Array):
     """An array reached from a group that knows a consolidated snapshot.
 
-    Changing its attributes drops the snapshot first, like any other change made
-    through the hierarchy (see :mod:`zarrc.consolidated`).
+    Changing its metadata (attributes, shape) drops the snapshot first, like any
+    other change made through the hierarchy (see :mod:`zarrc.consolidated`).
     """
 
     def __init__(self, *args: Any, snapshot: Snapshot, **kwargs: Any) -> None:
@@ -75,6 +75,11 @@ class _SnapshotArray(Array):
         self._check_writable()
         self._snapshot.invalidate()
         super()._commit_attributes(attrs)
+
+    def _replace_metadata(self, new: Any) -> None:  # resize, append
+        self._check_writable()
+        self._snapshot.invalidate()
+        super()._replace_metadata(new)
 
 
 # --------------------------------------------------------------------------------------
