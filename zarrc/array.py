@@ -245,6 +245,16 @@ class Array:
 
     # -- reads ---------------------------------------------------------------------------
     def _read(self, sel: Selection, out: np.ndarray | None, fields: Any) -> Any:
+        if isinstance(sel, PointSelection) and not self._metadata.shape:
+            # points of a 0-d array: the element once per point, as numpy gives it
+            value = self._read(normalize_basic_selection((), ()), None, None)
+            result = np.full(sel.out_shape, value, dtype=self.dtype)
+            if fields is not None:
+                result = result[fields]
+            if out is not None:
+                out[...] = result
+                return out
+            return result if sel.out_shape else result[()]
         if fields is not None:
             return self._read_fields(sel, out, fields)
         if out is not None:
@@ -256,7 +266,7 @@ class Array:
                     return out
             else:
                 # a view with unit axes where integers dropped dimensions
-                target = out[tuple(np.newaxis if d else slice(None) for d in sel.drop)]
+                target = out[(..., *(np.newaxis if d else slice(None) for d in sel.drop))]
             self._pipeline.read(sel, target)
             return out
         buf = np.empty(sel.count, dtype=self._metadata.dtype, order=self._order)
@@ -387,6 +397,11 @@ class Array:
     # -- writes ----------------------------------------------------------------------------
     def _write(self, sel: Selection, value: Any, fields: Any) -> None:
         self._check_writable()
+        if isinstance(sel, PointSelection) and not self._metadata.shape:
+            if sel.coords.shape[1]:
+                last = np.broadcast_to(np.asarray(value), sel.out_shape).reshape(-1)[-1]
+                self._write(normalize_basic_selection((), ()), last, fields)
+            return
         if fields is not None:
             if self.dtype.names is None:
                 raise IndexError("fields can only be selected on arrays with a structured dtype")

@@ -336,6 +336,9 @@ def normalize_mask_selection(mask: Any, shape: tuple[int, ...]) -> PointSelectio
         raise IndexError(
             f"Boolean mask has the wrong shape; expected {tuple(shape)}, got {arr.shape}"
         )
+    if arr.ndim == 0:
+        # a 0-d mask selects the single element, or nothing
+        return PointSelection(np.zeros((0, int(arr)), dtype=np.int64), (int(arr),))
     nz = np.nonzero(arr)
     coords = np.empty((len(shape), nz[0].shape[0] if nz else 0), dtype=np.int64)
     for d, idx in enumerate(nz):
@@ -387,5 +390,12 @@ def classify_selection(
         return "coordinate"
     fancy = [s for s in items if _int_list_or_array(s) or _bool_list_or_array(s)]
     if ndim and fancy:
+        if len(fancy) > 1 and not (len(items) == ndim == len(fancy)):
+            # numpy would broadcast these as coordinates, an outer product would not:
+            # ambiguous, so refuse as zarr-python does
+            raise IndexError(
+                "a selection with several index arrays mixed with slices is ambiguous; "
+                "use arr.oindex[...] (outer product) or arr.vindex[...] (coordinates)"
+            )
         return "orthogonal"
     return "basic"
