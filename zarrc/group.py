@@ -47,7 +47,7 @@ from zarrc.hierarchy import (
 from zarrc.metadata.v3 import GroupMetadataV3, load_json_object
 from zarrc.storage import Store
 
-__all__ = ["Group", "GroupInfo", "check_ancestors", "create_group_node", "node_kind", "node_kinds"]
+__all__ = ["Group", "GroupInfo", "create_group_node", "node_kind", "node_kinds", "survey"]
 
 _T = TypeVar("_T")
 
@@ -120,28 +120,33 @@ def _ancestors(path: str) -> list[str]:
     return ["/".join(parts[:i]) for i in range(len(parts) + 1)] if path else []
 
 
-def check_ancestors(store: Store, path: str, start: str = "") -> list[str]:
-    """Refuse a node at ``path`` below an array; return the missing ancestors.
+def survey(store: Store, path: str, start: str = "") -> tuple[list[str], str | None]:
+    """What is at ``path`` and above it, in one batched read.
 
-    Only ancestors at or below ``start`` (a known group) are read.
+    Only ancestors below ``start`` (a known group; ``""``: none known) are read.
+
+    Returns
+    -------
+    tuple
+        The missing ancestors of ``path`` (to create as groups) and the kind of
+        node at ``path`` (``"array"``, ``"group"`` or ``None``).
 
     Raises
     ------
     ContainsArrayError
-        An ancestor of ``path`` is an array.
+        An ancestor of ``path`` is an array: nothing may live below it.
     """
-    todo = [a for a in _ancestors(path) if len(a) >= len(start) and a.startswith(start)]
-    if start:
-        todo = [a for a in todo if a != start]
+    todo = [a for a in _ancestors(path) if not start or (a.startswith(start) and a != start)]
+    kinds = node_kinds(store, [*todo, path])
     missing = []
-    for anc, kind in zip(todo, node_kinds(store, todo), strict=True):
+    for anc, kind in zip(todo, kinds, strict=False):
         if kind == "array":
             raise ContainsArrayError(
                 f"an array exists at {anc!r}, an ancestor of {path!r}; only groups have members"
             )
         if kind is None:
             missing.append(anc)
-    return missing
+    return missing, kinds[-1]
 
 
 def _group_docs(attributes: dict[str, Any], zarr_format: int) -> dict[str, bytes]:
@@ -186,12 +191,11 @@ def create_group_node(
     attributes = dict(attributes or {})
     md = _group_metadata(attributes, zarr_format)  # fails early where v2 is unsupported
     # Ancestors first: below an array, "overwrite" would delete the array's chunks.
-    missing = check_ancestors(store, path)
+    missing, kind = survey(store, path)
     if overwrite:
         # everything below the path goes, including a node's own documents
         store.delete_dir(path)
     else:
-        kind = node_kind(store, path)
         if kind == "array":
             raise ContainsArrayError(f"an array exists at path {path!r} in store {store!r}")
         if kind == "group":
@@ -667,7 +671,7 @@ class Group:
         if "/" in key:
             # zarrc.create_array(overwrite=True) would clear the path before finding an
             # array above it; refuse first
-            check_ancestors(self._store, path, start=self._path)
+            survey(self._store, path, start=self._path)
         kwargs.setdefault("zarr_format", self.zarr_format)
         self._will_change()
         return create_array(self._store, name=path, **kwargs)
