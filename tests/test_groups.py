@@ -270,6 +270,9 @@ def test_create_array_in_group(root: Group, store: Any) -> None:
     assert (root.ones(name="o", shape=(2,), dtype="i4")[:] == 1).all()
     assert (root.full(name="f", shape=(2,), fill_value=9, dtype="u1")[:] == 9).all()
     assert root.empty(name="e", shape=(2,)).shape == (2,)
+    ds = root.create_dataset("ds", data=np.arange(3, dtype="u1"))
+    assert ds.dtype == np.uint8 and list(ds[:]) == [0, 1, 2]
+    assert root.require_dataset("ds", shape=(3,), dtype="u1").path == "ds"
 
 
 def test_require_group(root: Group) -> None:

@@ -712,6 +712,14 @@ class Group:
                 raise TypeError(f"incompatible dtype: the array has {node.dtype}, not {dt}")
         return node
 
+    def create_dataset(self, name: str, **kwargs: Any) -> Array:
+        """:meth:`create_array` under its h5py / zarr 2 name (``dtype`` may come from ``data``)."""
+        return self.create_array(name, **kwargs)
+
+    def require_dataset(self, name: str, *, shape: Any, **kwargs: Any) -> Array:
+        """:meth:`require_array` under its h5py / zarr 2 name."""
+        return self.require_array(name, shape=shape, **kwargs)
+
     def _create_filled(self, name: str, shape: Any, fill_value: Any, kwargs: dict) -> Array:
         kwargs.setdefault("dtype", np.float64)
         return self.create_array(name, shape=shape, fill_value=fill_value, **kwargs)
