@@ -29,7 +29,6 @@ from zarrc.errors import (
 )
 from zarrc.hierarchy import (
     ZARR_JSON,
-    ZARRAY,
     ZATTRS,
     ZGROUP,
     ZMETADATA,
@@ -41,13 +40,15 @@ from zarrc.hierarchy import (
     list_store_children,
     make_array,
     member_path,
+    node_kind,
     read_node,
     render_tree,
+    survey,
 )
-from zarrc.metadata.v3 import GroupMetadataV3, load_json_object
+from zarrc.metadata.v3 import GroupMetadataV3
 from zarrc.storage import Store
 
-__all__ = ["Group", "GroupInfo", "create_group_node", "node_kind", "node_kinds", "survey"]
+__all__ = ["Group", "GroupInfo", "create_group_node"]
 
 _T = TypeVar("_T")
 
@@ -85,70 +86,6 @@ class _SnapshotArray(Array):
 # --------------------------------------------------------------------------------------
 # node documents
 # --------------------------------------------------------------------------------------
-def node_kinds(store: Store, paths: list[str]) -> list[str | None]:
-    """``"array"``, ``"group"`` or ``None`` per path: what exists there, in either format.
-
-    One batched read; only the ``node_type`` of a ``zarr.json`` is looked at.
-    """
-    names = (ZARR_JSON, ZARRAY, ZGROUP)
-    raws = store.get_many([join_path(p, k) for p in paths for k in names])
-    out: list[str | None] = []
-    for i, path in enumerate(paths):
-        v3, zarray, zgroup = raws[3 * i : 3 * i + 3]
-        if v3 is not None:
-            doc = load_json_object(v3, path=join_path(path, ZARR_JSON))
-            kind = doc.get("node_type")
-            if kind not in ("array", "group"):
-                raise MetadataError(
-                    f"expected 'array' or 'group', got {kind!r}",
-                    path=join_path(path, ZARR_JSON),
-                    field="node_type",
-                )
-            out.append(kind)
-        else:
-            out.append("array" if zarray is not None else "group" if zgroup is not None else None)
-    return out
-
-
-def node_kind(store: Store, path: str) -> str | None:
-    """What exists at ``path``: see :func:`node_kinds`."""
-    return node_kinds(store, [path])[0]
-
-
-def _ancestors(path: str) -> list[str]:
-    parts = path.split("/")[:-1] if path else []
-    return ["/".join(parts[:i]) for i in range(len(parts) + 1)] if path else []
-
-
-def survey(store: Store, path: str, start: str = "") -> tuple[list[str], str | None]:
-    """What is at ``path`` and above it, in one batched read.
-
-    Only ancestors below ``start`` (a known group; ``""``: none known) are read.
-
-    Returns
-    -------
-    tuple
-        The missing ancestors of ``path`` (to create as groups) and the kind of
-        node at ``path`` (``"array"``, ``"group"`` or ``None``).
-
-    Raises
-    ------
-    ContainsArrayError
-        An ancestor of ``path`` is an array: nothing may live below it.
-    """
-    todo = [a for a in _ancestors(path) if not start or (a.startswith(start) and a != start)]
-    kinds = node_kinds(store, [*todo, path])
-    missing = []
-    for anc, kind in zip(todo, kinds, strict=False):
-        if kind == "array":
-            raise ContainsArrayError(
-                f"an array exists at {anc!r}, an ancestor of {path!r}; only groups have members"
-            )
-        if kind is None:
-            missing.append(anc)
-    return missing, kinds[-1]
-
-
 def _group_docs(attributes: dict[str, Any], zarr_format: int) -> dict[str, bytes]:
     if zarr_format == 3:
         return {ZARR_JSON: GroupMetadataV3(attributes=attributes).to_json()}

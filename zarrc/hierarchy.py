@@ -3,7 +3,8 @@
 A node is an array or a group.  In Zarr format 3 its metadata document is
 ``<path>/zarr.json``; in format 2 it is ``<path>/.zarray`` or ``<path>/.zgroup``,
 with the attributes in ``<path>/.zattrs``.  Everything here reads documents in
-batches (one ``get_many`` per group listed) and never writes.
+batches (one ``get_many`` per group listed, or per path surveyed before a
+node is created) and never writes.
 
 Member listing comes either from the store (``list_dir`` of the group, then the
 children's metadata documents) or from a consolidated snapshot
@@ -18,7 +19,8 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from zarrc.errors import InvalidKeyError, MetadataError, NodeNotFoundError
+from zarrc.errors import ContainsArrayError, InvalidKeyError, MetadataError, NodeNotFoundError
+from zarrc.metadata.v3 import load_json_object
 from zarrc.storage import Store, validate_key
 
 if TYPE_CHECKING:
@@ -35,12 +37,15 @@ __all__ = [
     "join_path",
     "list_store_children",
     "member_path",
+    "node_kind",
+    "node_kinds",
     "normalize_path",
     "open_node",
     "read_node",
     "read_node_docs",
     "read_nodes",
     "render_tree",
+    "survey",
     "walk_store",
 ]
 
@@ -207,6 +212,70 @@ def read_nodes(
 def read_node(store: Store, path: str, *, zarr_format: int | None = None) -> NodeMetadata | None:
     """The metadata of the node at ``path``, or ``None`` (see :func:`read_node_docs`)."""
     return read_nodes(store, [path], zarr_format=zarr_format)[0]
+
+
+def node_kinds(store: Store, paths: list[str]) -> list[str | None]:
+    """``"array"``, ``"group"`` or ``None`` per path: what exists there, in either format.
+
+    One batched read; only the ``node_type`` of a ``zarr.json`` is looked at.
+    """
+    names = (ZARR_JSON, ZARRAY, ZGROUP)
+    raws = store.get_many([join_path(p, k) for p in paths for k in names])
+    out: list[str | None] = []
+    for i, path in enumerate(paths):
+        v3, zarray, zgroup = raws[3 * i : 3 * i + 3]
+        if v3 is not None:
+            doc = load_json_object(v3, path=join_path(path, ZARR_JSON))
+            kind = doc.get("node_type")
+            if kind not in ("array", "group"):
+                raise MetadataError(
+                    f"expected 'array' or 'group', got {kind!r}",
+                    path=join_path(path, ZARR_JSON),
+                    field="node_type",
+                )
+            out.append(kind)
+        else:
+            out.append("array" if zarray is not None else "group" if zgroup is not None else None)
+    return out
+
+
+def node_kind(store: Store, path: str) -> str | None:
+    """What exists at ``path``: see :func:`node_kinds`."""
+    return node_kinds(store, [path])[0]
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")[:-1] if path else []
+    return ["/".join(parts[:i]) for i in range(len(parts) + 1)] if path else []
+
+
+def survey(store: Store, path: str, start: str = "") -> tuple[list[str], str | None]:
+    """What is at ``path`` and above it, in one batched read.
+
+    Only ancestors below ``start`` (a known group; ``""``: none known) are read.
+
+    Returns
+    -------
+    tuple
+        The missing ancestors of ``path`` (to create as groups) and the kind of
+        node at ``path`` (``"array"``, ``"group"`` or ``None``).
+
+    Raises
+    ------
+    ContainsArrayError
+        An ancestor of ``path`` is an array: nothing may live below it.
+    """
+    todo = [a for a in _ancestors(path) if not start or (a.startswith(start) and a != start)]
+    kinds = node_kinds(store, [*todo, path])
+    missing = []
+    for anc, kind in zip(todo, kinds, strict=False):
+        if kind == "array":
+            raise ContainsArrayError(
+                f"an array exists at {anc!r}, an ancestor of {path!r}; only groups have members"
+            )
+        if kind is None:
+            missing.append(anc)
+    return missing, kinds[-1]
 
 
 # --------------------------------------------------------------------------------------
