@@ -13,7 +13,7 @@ import pytest
 import zarr
 
 from zarrc.api import create_array, open_array
-from zarrc.api_groups import create_group, group, open_array_or_group, open_group
+from zarrc.api_groups import create_group, group, open_array_or_group, open_group, tree
 from zarrc.array import Array
 from zarrc.errors import (
     ContainsArrayError,
@@ -395,6 +395,7 @@ def test_tree_text(root: Group) -> None:
     assert isinstance(t, TreeRepr)
     assert t.text() == TREE
     assert repr(root.tree(plain=True)) == TREE
+    assert tree(root).text() == TREE
     assert str(root.tree(plain=True)) == TREE
     assert root.tree(level=0).text() == "/\n├── a\n└── root_arr (3, 3) float64\n"
     assert root["a"].tree().text() == "/a\n├── arr (4,) int32\n└── b\n    └── c\n"

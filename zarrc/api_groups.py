@@ -19,8 +19,9 @@ from zarrc.storage import Store
 
 if TYPE_CHECKING:
     from zarrc.array import Array
+    from zarrc.hierarchy import TreeRepr
 
-__all__ = ["create_group", "group", "open_array_or_group", "open_group"]
+__all__ = ["create_group", "group", "open_array_or_group", "open_group", "tree"]
 
 _MODES = ("r", "r+", "a", "w", "w-")
 
@@ -239,3 +240,8 @@ def open_array_or_group(
         if mode != "a":
             raise NodeNotFoundError(f"no array or group found at path {p!r} in store {st!r}")
     return open_group(st, mode=mode, path=p, zarr_format=zarr_format, attributes=attributes)
+
+
+def tree(grp: Group, expand: bool | None = None, level: int | None = None) -> TreeRepr:
+    """A printable tree of the hierarchy below ``grp``: ``grp.tree(expand, level)``."""
+    return grp.tree(expand=expand, level=level)
