@@ -16,6 +16,7 @@ enum zc_status {
     ZC_EINVAL = 6,     /* invalid argument from the caller */
     ZC_EOVERFLOW = 7,  /* size arithmetic overflowed */
     ZC_ECODEC = 8,     /* a codec library refused to encode */
+    ZC_ESHARD = 9,     /* malformed shard or shard index */
 };
 
 /* One error record per request.  The first failing worker fills it; the

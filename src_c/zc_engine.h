@@ -169,6 +169,27 @@ int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc
              const uint8_t *value, const int64_t *val_strides, int write_empty,
              zc_write_out *wout, zc_err *err);
 
+/* ---- sharded arrays --------------------------------------------------------- */
+
+/* How inner chunks sit in a shard (sharding_indexed with bytes [+ crc32c]
+ * index codecs, the layout every implementation writes). */
+typedef struct zc_shard_layout {
+    int64_t cps[ZC_MAXDIM];   /* inner chunks per shard along each dimension */
+    size_t index_nbytes;      /* 16 per inner chunk, + 4 with a checksum */
+    int index_at_start;
+    int index_crc;            /* index ends with a crc32c of the entries */
+    int index_big_endian;
+} zc_shard_layout;
+
+/* Read a plan made over the inner chunk grid from shard files in a local
+ * directory (io: local mode, keys of shards).  Each touched shard's index is
+ * read once and its needed entries validated with checked arithmetic before
+ * any inner chunk is read; a bad shard is ZC_ESHARD with err->chunk set to a
+ * plan chunk of that shard. */
+int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
+                    const zc_shard_layout *layout, const zc_io *io, uint8_t *out,
+                    const int64_t *out_strides, zc_err *err);
+
 /* ---- helpers shared by the engine files ---------------------------------- */
 
 /* Local files.  zc_file_read: *missing = 1 when the file does not exist;

@@ -24,6 +24,7 @@ from zarrc.errors import (
     ChecksumError,
     CodecError,
     CorruptChunkError,
+    CorruptShardError,
     StoreError,
 )
 from zarrc.metadata.v3 import ArrayMetadataV3
@@ -303,6 +304,8 @@ class ArrayPipeline:
         e = _engine
         if exc.code in (e.ECORRUPT, e.ESIZE):
             raise CorruptChunkError(msg, array_path=self.path, key=key, codec=codec) from None
+        if exc.code == e.ESHARD:
+            raise CorruptShardError(msg, array_path=self.path, key=key, codec=codec) from None
         if exc.code == e.ECHECKSUM:
             raise ChecksumError(msg, array_path=self.path, key=key, codec=codec) from None
         if exc.code == e.EIO:

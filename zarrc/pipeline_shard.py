@@ -65,6 +65,27 @@ class ShardPath:
         self.max_inner = int(chain.max_encoded)
         # stores where a shard's size costs no round trip: validate entries against it
         self.sized = isinstance(pipeline.store, LocalStore | MemoryStore)
+        # local directories: the engine reads shards itself (index, entries, inner chunks)
+        self.local: tuple[bytes, bytes, bytes, bool] | None = None
+        self.layout: tuple[Any, ...] | None = None
+        index_layout = codec.index_layout()
+        store = pipeline.store
+        if isinstance(store, LocalStore) and index_layout is not None:
+            base = str(store.root) + ("/" + pipeline.path if pipeline.path else "")
+            self.local = (
+                (base + "/" + pipeline.key_prefix).encode(),
+                pipeline.key_sep.encode(),
+                (base + "/" + pipeline.key_0d).encode(),
+                False,
+            )
+            endian, crc = index_layout
+            self.layout = (
+                tuple(int(c) for c in self.cps),
+                self.index_n,
+                self.at_start,
+                crc,
+                endian == "big",
+            )
 
     # -- plan and grouping ------------------------------------------------------------------
     def _plan(self, sel: Selection) -> _engine.Plan:
@@ -115,6 +136,13 @@ class ShardPath:
         if plan.nchunks == 0:
             return out
         self.p._sync_threads()
+        if self.local is not None:
+            try:
+                _engine.read_sharded(plan, self.chain, self.layout, out, self.local)
+            except _engine.EngineError as exc:
+                keys, inv, lin, _ = self._group(plan)
+                self._raise(exc, plan, keys, inv, lin)
+            return out
         keys, inv, lin, _ = self._group(plan)
         indices = self._read_indices(keys)
         offs = np.full(plan.nchunks, EMPTY, dtype=np.uint64)

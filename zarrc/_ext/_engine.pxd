@@ -84,6 +84,17 @@ cdef extern from "zc_engine.h" nogil:
     int zc_pool_valid(const zc_pool *pool)
     int zc_pool_threads(const zc_pool *pool)
 
+    ctypedef struct zc_shard_layout:
+        int64_t cps[32]
+        size_t index_nbytes
+        int index_at_start
+        int index_crc
+        int index_big_endian
+
+    int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
+                        const zc_shard_layout *layout, const zc_io *io, uint8_t *out,
+                        const int64_t *out_strides, zc_err *err)
+
     int zc_read(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
                 uint8_t *out, const int64_t *out_strides, zc_err *err)
     int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,

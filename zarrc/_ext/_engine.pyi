@@ -13,6 +13,7 @@ EIO: int
 EINVAL: int
 EOVERFLOW: int
 ECODEC: int
+ESHARD: int
 
 class EngineError(Exception):
     code: int
@@ -63,6 +64,13 @@ def read(
     out: np.ndarray,
     local: tuple[bytes, bytes, bytes, bool] | None = None,
     buffers: list[bytes | None] | None = None,
+) -> None: ...
+def read_sharded(
+    plan: Plan,
+    inner: Chain,
+    layout: tuple[tuple[int, ...], int, bool, bool, bool],
+    out: np.ndarray,
+    local: tuple[bytes, bytes, bytes, bool],
 ) -> None: ...
 def write(
     plan: Plan,

@@ -36,7 +36,7 @@ class EngineError(Exception):
 
 
 # status codes, mirrored from zc_common.h
-OK, ENOMEM, ECORRUPT, ECHECKSUM, ESIZE, EIO, EINVAL, EOVERFLOW, ECODEC = range(9)
+OK, ENOMEM, ECORRUPT, ECHECKSUM, ESIZE, EIO, EINVAL, EOVERFLOW, ECODEC, ESHARD = range(10)
 
 
 cdef raise_err(zc_err *err):
@@ -344,6 +344,46 @@ def read(Plan plan, Chain chain, cnp.ndarray out, local=None, list buffers=None)
     cdef zc_pool *pool = acquire_pool()
     with nogil:
         rc = zc_read(pool, &plan.plan, &chain.chain, &io, data, strides, &err)
+    release_pool()
+    if rc != 0:
+        raise_err(&err)
+
+
+def read_sharded(Plan plan, Chain inner, layout, cnp.ndarray out, local):
+    """Read a plan over the inner chunk grid from local shard files.
+
+    ``layout`` is ``(chunks_per_shard, index_nbytes, index_at_start, index_crc,
+    index_big_endian)``; ``local`` as for :func:`read` (keys of shards).
+    """
+    cdef zc_io io
+    cdef zc_err err
+    cdef zc_shard_layout L
+    cdef int64_t strides[32]
+    cdef int rc
+    memset(&err, 0, sizeof(zc_err))
+    memset(&L, 0, sizeof(zc_shard_layout))
+    check_shape(plan, out, "output")
+    if <size_t>cnp.PyArray_ITEMSIZE(out) != inner.chain.itemsize:
+        raise ValueError("output item size does not match the array")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("output array is read-only")
+    cps, index_n, at_start, crc, big = layout
+    if len(cps) != plan.plan.ndim:
+        raise ValueError("shard layout rank does not match the plan")
+    for d in range(len(cps)):
+        L.cps[d] = cps[d]
+    L.index_nbytes = index_n
+    L.index_at_start = at_start
+    L.index_crc = crc
+    L.index_big_endian = big
+    fill_strides(out, strides)
+    prefix, sep, key0, do_fsync = local
+    local = (prefix, sep, key0, bool(do_fsync))
+    setup_io(&io, local, None)
+    cdef uint8_t *data = <uint8_t *>cnp.PyArray_DATA(out)
+    cdef zc_pool *pool = acquire_pool()
+    with nogil:
+        rc = zc_read_sharded(pool, &plan.plan, &inner.chain, &L, &io, data, strides, &err)
     release_pool()
     if rc != 0:
         raise_err(&err)

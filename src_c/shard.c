@@ -1,0 +1,301 @@
+/* Sharded reads from a local directory, done by the workers without the GIL.
+ *
+ * Phase 1, one task per touched shard: open the shard, read its index once,
+ * check the checksum and every entry the request needs (checked 64-bit
+ * arithmetic; an entry must lie inside the shard and outside the index and may
+ * not claim more than any encoding of an inner chunk).  Phase 2, one task per
+ * inner chunk: pread exactly its bytes, decode, scatter.  Shards are taken in
+ * batches so the number of open files stays bounded. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zc_request.h"
+
+#define SHARD_BATCH 256
+#define EMPTY_ENTRY UINT64_MAX
+
+typedef struct shard_req {
+    const zc_shard_layout *L;
+    int64_t *order;       /* plan chunks sorted by shard */
+    int64_t *shard_of;    /* per plan chunk: shard number */
+    int64_t *inner_of;    /* per plan chunk: inner chunk number in its shard */
+    int64_t *bounds;      /* per shard: [bounds[s], bounds[s+1]) of order */
+    int64_t *coords;      /* per shard: grid coordinates (nshards x ndim) */
+    int64_t first_shard;  /* batch being processed */
+    int *fd;              /* per shard of the batch: file, or -1 when missing */
+    uint64_t *off, *len;  /* per plan chunk */
+} shard_req;
+
+static uint64_t load_u64(const uint8_t *p, int big) {
+    uint64_t v = 0;
+    if (big)
+        for (int k = 0; k < 8; k++) v = (v << 8) | p[k];
+    else
+        for (int k = 7; k >= 0; k--) v = (v << 8) | p[k];
+    return v;
+}
+
+static void inner_coords(const zc_shard_layout *L, int nd, int64_t j, int64_t *c) {
+    for (int d = nd - 1; d >= 0; d--) {
+        c[d] = j % L->cps[d];
+        j /= L->cps[d];
+    }
+}
+
+static int bad_entry(const request *r, int64_t j, uint64_t off, uint64_t len, uint64_t size,
+                     const char *why, zc_err *err) {
+    const shard_req *sr = r->extra;
+    int64_t c[ZC_MAXDIM] = {0};
+    int nd = r->plan->ndim;
+    inner_coords(sr->L, nd, j, c);
+    char where[160];
+    size_t n = 0;
+    where[0] = '\0';
+    for (int d = 0; d < nd && n < sizeof(where) - 24; d++)
+        n += (size_t)snprintf(where + n, sizeof(where) - n, d ? ", %" PRId64 : "%" PRId64, c[d]);
+    return zc_err_set(err, ZC_ESHARD, "sharding_indexed",
+                      "shard index entry for inner chunk (%s) is invalid (%s): offset %" PRIu64
+                      ", length %" PRIu64 ", shard size %" PRIu64,
+                      where, why, off, len, size);
+}
+
+static void index_task(void *arg, int64_t t, zc_worker *w) {
+    request *r = arg;
+    if (atomic_load(&r->failed)) return;
+    shard_req *sr = r->extra;
+    const zc_shard_layout *L = sr->L;
+    int64_t s = sr->first_shard + t;
+    int64_t first = sr->order[sr->bounds[s]];
+    zc_err err = {0};
+    char path[PATH_MAX];
+    int fd = -1;
+    sr->fd[t] = -1;
+    if (zc_req_chunk_path(r, &sr->coords[s * r->plan->ndim], path, sizeof(path), &err) != ZC_OK)
+        goto failed;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            for (int64_t k = sr->bounds[s]; k < sr->bounds[s + 1]; k++)
+                sr->off[sr->order[k]] = EMPTY_ENTRY;
+            return;
+        }
+        zc_err_set(&err, ZC_EIO, "", "cannot open %s: %s", path, strerror(errno));
+        err.sys_errno = errno;
+        goto failed;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        zc_err_set(&err, ZC_EIO, "", "%s is not a readable regular file", path);
+        goto failed;
+    }
+    uint64_t size = (uint64_t)st.st_size, idx_n = L->index_nbytes;
+    if (size < idx_n) {
+        zc_err_set(&err, ZC_ESHARD, "sharding_indexed",
+                   "shard of %" PRIu64 " bytes is shorter than its index (%" PRIu64
+                   " bytes): truncated shard", size, idx_n);
+        goto failed;
+    }
+    uint8_t *ix = zc_worker_buf(w, 0, idx_n);
+    if (!ix) {
+        zc_err_set(&err, ZC_ENOMEM, "", "out of memory");
+        goto failed;
+    }
+    uint64_t ix_at = L->index_at_start ? 0 : size - idx_n;
+    for (size_t got = 0; got < idx_n;) {
+        ssize_t k = pread(fd, ix + got, idx_n - got, (off_t)(ix_at + got));
+        if (k <= 0) {
+            if (k < 0 && errno == EINTR) continue;
+            zc_err_set(&err, k < 0 ? ZC_EIO : ZC_ESHARD, "sharding_indexed",
+                       "cannot read the index of %s", path);
+            goto failed;
+        }
+        got += (size_t)k;
+    }
+    size_t body = idx_n - (L->index_crc ? 4 : 0);
+    if (L->index_crc) {
+        uint32_t want = (uint32_t)ix[body] | ((uint32_t)ix[body + 1] << 8) |
+                        ((uint32_t)ix[body + 2] << 16) | ((uint32_t)ix[body + 3] << 24);
+        uint32_t got = zc_crc32c(0, ix, body);
+        if (want != got) {
+            zc_err_set(&err, ZC_ESHARD, "crc32c",
+                       "shard index checksum mismatch: stored 0x%08x, computed 0x%08x", want, got);
+            goto failed;
+        }
+    }
+    /* data lives in [lo, hi): after the index at the start, before it at the end */
+    uint64_t lo = L->index_at_start ? idx_n : 0, hi = L->index_at_start ? size : size - idx_n;
+    for (int64_t k = sr->bounds[s]; k < sr->bounds[s + 1]; k++) {
+        int64_t i = sr->order[k], j = sr->inner_of[i];
+        if ((uint64_t)j * 16 + 16 > body) {
+            zc_err_set(&err, ZC_EINVAL, "", "inner chunk number out of range");
+            first = i;
+            goto failed;
+        }
+        uint64_t off = load_u64(ix + j * 16, L->index_big_endian);
+        uint64_t len = load_u64(ix + j * 16 + 8, L->index_big_endian);
+        uint64_t end;
+        const char *why = NULL;
+        if (off == EMPTY_ENTRY && len == EMPTY_ENTRY) {
+            sr->off[i] = EMPTY_ENTRY;
+            continue;
+        }
+        if (off == EMPTY_ENTRY || len == EMPTY_ENTRY)
+            why = "only one of offset and length marks it empty";
+        else if (__builtin_add_overflow(off, len, &end))
+            why = "offset + length overflows";
+        else if (len > r->chain->max_encoded)
+            why = "longer than any encoding of an inner chunk";
+        else if (off < lo || end > hi)
+            why = L->index_at_start && off < lo ? "points into the index"
+                  : (!L->index_at_start && end > hi && off < hi) ? "overlaps the index"
+                                                                  : "outside the shard";
+        if (why) {
+            bad_entry(r, j, off, len, size, why, &err);
+            first = i;
+            goto failed;
+        }
+        sr->off[i] = off;
+        sr->len[i] = len;
+    }
+    sr->fd[t] = fd;
+    return;
+failed:
+    if (fd >= 0) close(fd);
+    zc_req_fail(r, &err, first);
+}
+
+static void inner_task(void *arg, int64_t t, zc_worker *w) {
+    request *r = arg;
+    if (atomic_load(&r->failed)) return;
+    shard_req *sr = r->extra;
+    int64_t i = sr->order[sr->bounds[sr->first_shard] + t];
+    zc_err err = {0};
+    int fd = sr->fd[sr->shard_of[i] - sr->first_shard];
+    if (fd < 0 || sr->off[i] == EMPTY_ENTRY) {
+        if (zc_req_deliver(r, i, w, NULL, 0, 1, &err) != ZC_OK) goto failed;
+        return;
+    }
+    size_t n = (size_t)sr->len[i];
+    uint8_t *buf = zc_worker_buf(w, 0, n);
+    if (!buf) {
+        zc_err_set(&err, ZC_ENOMEM, "", "out of memory");
+        goto failed;
+    }
+    for (size_t got = 0; got < n;) {
+        ssize_t k = pread(fd, buf + got, n - got, (off_t)(sr->off[i] + got));
+        if (k <= 0) {
+            if (k < 0 && errno == EINTR) continue;
+            zc_err_set(&err, k < 0 ? ZC_EIO : ZC_ESHARD, "sharding_indexed",
+                       "shard shrank while read");
+            goto failed;
+        }
+        got += (size_t)k;
+    }
+    if (zc_req_deliver(r, i, w, buf, n, 0, &err) != ZC_OK) goto failed;
+    return;
+failed:
+    zc_req_fail(r, &err, i);
+}
+
+typedef struct {
+    int64_t key;
+    int64_t pos;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b) {
+    const keyed *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->pos < y->pos ? -1 : (x->pos > y->pos);
+}
+
+int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
+                    const zc_shard_layout *L, const zc_io *io, uint8_t *out,
+                    const int64_t *out_strides, zc_err *err) {
+    int nd = plan->ndim;
+    int64_t n = plan->nchunks;
+    if (n == 0) return ZC_OK;
+    if (!io->key_prefix || nd == 0)
+        return zc_err_set(err, ZC_EINVAL, "", "sharded reads need a local directory");
+    int64_t grid[ZC_MAXDIM];
+    int64_t total = 1;
+    for (int d = 0; d < nd; d++) {
+        int64_t shard_extent = L->cps[d] * plan->chunk_shape[d];
+        if (L->cps[d] <= 0) return zc_err_set(err, ZC_EINVAL, "", "invalid shard layout");
+        grid[d] = (plan->shape[d] + shard_extent - 1) / shard_extent;
+        if (grid[d] < 1) grid[d] = 1;
+        if (__builtin_mul_overflow(total, grid[d], &total))
+            return zc_err_set(err, ZC_EOVERFLOW, "", "shard grid too large");
+    }
+    shard_req sr = {.L = L};
+    keyed *ks = malloc(sizeof(keyed) * (size_t)n);
+    sr.order = malloc(sizeof(int64_t) * (size_t)n);
+    sr.shard_of = malloc(sizeof(int64_t) * (size_t)n);
+    sr.inner_of = malloc(sizeof(int64_t) * (size_t)n);
+    sr.off = malloc(sizeof(uint64_t) * (size_t)n);
+    sr.len = malloc(sizeof(uint64_t) * (size_t)n);
+    sr.bounds = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    sr.coords = malloc(sizeof(int64_t) * (size_t)n * (size_t)nd);
+    sr.fd = malloc(sizeof(int) * SHARD_BATCH);
+    int rc = ZC_OK;
+    if (!ks || !sr.order || !sr.shard_of || !sr.inner_of || !sr.off || !sr.len || !sr.bounds ||
+        !sr.coords || !sr.fd) {
+        rc = zc_err_set(err, ZC_ENOMEM, "", "out of memory planning a sharded read");
+        goto done;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        int64_t c[ZC_MAXDIM];
+        zc_plan_chunk_coords(plan, i, c);
+        int64_t key = 0, j = 0;
+        for (int d = 0; d < nd; d++) {
+            key = key * grid[d] + c[d] / L->cps[d];
+            j = j * L->cps[d] + c[d] % L->cps[d];
+        }
+        ks[i].key = key;
+        ks[i].pos = i;
+        sr.inner_of[i] = j;
+    }
+    qsort(ks, (size_t)n, sizeof(keyed), cmp_keyed);
+    int64_t nshards = 0;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = ks[k].pos;
+        if (k == 0 || ks[k].key != ks[k - 1].key) {
+            int64_t c[ZC_MAXDIM];
+            zc_plan_chunk_coords(plan, i, c);
+            for (int d = 0; d < nd; d++) sr.coords[nshards * nd + d] = c[d] / L->cps[d];
+            sr.bounds[nshards++] = k;
+        }
+        sr.order[k] = i;
+        sr.shard_of[i] = nshards - 1;
+    }
+    sr.bounds[nshards] = n;
+    request r = {.plan = plan, .chain = inner, .io = io, .out = out, .strides = out_strides,
+                 .extra = &sr};
+    for (int64_t s0 = 0; s0 < nshards && rc == ZC_OK; s0 += SHARD_BATCH) {
+        int64_t ns = nshards - s0 < SHARD_BATCH ? nshards - s0 : SHARD_BATCH;
+        sr.first_shard = s0;
+        for (int64_t t = 0; t < ns; t++) sr.fd[t] = -1;
+        rc = zc_req_run(pool, &r, index_task, ns, err);
+        if (rc == ZC_OK)
+            rc = zc_req_run(pool, &r, inner_task, sr.bounds[s0 + ns] - sr.bounds[s0], err);
+        for (int64_t t = 0; t < ns; t++)
+            if (sr.fd[t] >= 0) close(sr.fd[t]);
+    }
+done:
+    free(ks);
+    free(sr.order);
+    free(sr.shard_of);
+    free(sr.inner_of);
+    free(sr.off);
+    free(sr.len);
+    free(sr.bounds);
+    free(sr.coords);
+    free(sr.fd);
+    return rc;
+}
