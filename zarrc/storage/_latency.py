@@ -50,11 +50,22 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_pools_after_fork)
 
 
+# Marks the pools' worker threads: a batch started from one runs serially there,
+# since waiting on the pool from inside it could wait forever.
+_worker = threading.local()
+
+
+def _mark_worker() -> None:
+    _worker.active = True
+
+
 def _pool(size: int) -> ThreadPoolExecutor:
     with _pools_lock:
         pool = _pools.get(size)
         if pool is None:
-            pool = ThreadPoolExecutor(size, thread_name_prefix=f"zarrc-latency{size}")
+            pool = ThreadPoolExecutor(
+                size, thread_name_prefix=f"zarrc-store{size}", initializer=_mark_worker
+            )
             _pools[size] = pool
         return pool
 
@@ -64,9 +75,9 @@ def concurrent_map(func: Callable[[_T], _R], items: Sequence[_T], concurrency: i
 
     The calls run in a shared thread pool of exactly ``concurrency`` threads;
     every call finishes before the first exception (in item order) is raised.
-    ``func`` must not itself wait on this function for the same pool size.
+    Called from one of those threads, it runs the calls one after another.
     """
-    if len(items) <= 1 or concurrency <= 1:
+    if len(items) <= 1 or concurrency <= 1 or getattr(_worker, "active", False):
         return [func(item) for item in items]
     futures = [_pool(concurrency).submit(func, item) for item in items]
     results: list[_R] = []
@@ -87,6 +98,16 @@ def _concurrency(value: int | None) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"concurrency must be a positive integer, got {n!r}")
     return n
+
+
+class _Stats:
+    """Request counters shared by a LatencyStore and its read-only copies."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.calls = 0
+        self.log: list[tuple[str, str | None, ByteRequest | None]] = []
 
 
 class LatencyStore(Store):
@@ -120,8 +141,10 @@ class LatencyStore(Store):
         Calls made to the store so far; a batched call counts once.
     log : list of tuple
         One ``(method, key, byte_range)`` entry per request, in the order they
-        were issued; ``key`` is the listing prefix for listing calls and
-        ``byte_range`` is ``None`` except for ranged reads.
+        were issued; ``key`` is the listing prefix for listing calls (``None``
+        for a batch counted as one request) and ``byte_range`` is ``None``
+        except for ranged reads.  Copies made by :meth:`with_read_only` share
+        the counters and the log.
     """
 
     def __init__(
@@ -144,23 +167,37 @@ class LatencyStore(Store):
         self.latency = latency
         self.per_request = bool(per_request)
         self.concurrency = concurrency
-        self.requests = 0
-        self.calls = 0
-        self.log: list[tuple[str, str | None, ByteRequest | None]] = []
-        self._log_lock = threading.Lock()
+        self._stats = _Stats()
 
     # -- request accounting ------------------------------------------------------------
+    @property
+    def requests(self) -> int:
+        """Requests made so far (through this store and its ``with_read_only`` copies)."""
+        return self._stats.requests
+
+    @property
+    def calls(self) -> int:
+        """Store calls made so far; a batched call counts once."""
+        return self._stats.calls
+
+    @property
+    def log(self) -> list[tuple[str, str | None, ByteRequest | None]]:
+        """``(method, key, byte_range)`` of every request so far, in order."""
+        return self._stats.log
+
     def reset(self) -> None:
         """Forget the requests counted so far."""
-        with self._log_lock:
-            self.requests = self.calls = 0
-            self.log.clear()
+        stats = self._stats
+        with stats.lock:
+            stats.requests = stats.calls = 0
+            stats.log.clear()
 
     def _record(self, entries: Sequence[tuple[str, str | None, ByteRequest | None]]) -> None:
-        with self._log_lock:
-            self.calls += 1
-            self.requests += len(entries)
-            self.log.extend(entries)
+        stats = self._stats
+        with stats.lock:
+            stats.calls += 1
+            stats.requests += len(entries)
+            stats.log.extend(entries)
 
     def _one(self, method: str, key: str | None, byte_range: ByteRequest | None = None) -> None:
         """Account for, and wait out, one request."""
@@ -223,13 +260,18 @@ class LatencyStore(Store):
         return (_rebuild, (self.inner, self.latency, self.per_request, self.concurrency))
 
     def with_read_only(self, read_only: bool = True) -> LatencyStore:
-        """The same wrapper around ``inner.with_read_only(read_only)`` (fresh counters)."""
-        return type(self)(
+        """The same wrapper around ``inner.with_read_only(read_only)``.
+
+        The copy shares this store's counters and log: both stand for one remote.
+        """
+        other = type(self)(
             self.inner.with_read_only(read_only),
             self.latency,
             self.per_request,
             concurrency=self.concurrency,
         )
+        other._stats = self._stats
+        return other
 
     def close(self) -> None:
         """Close the wrapped store."""
