@@ -33,6 +33,8 @@ from zarrc.codecs.registry import (
     registered_codecs,
 )
 from zarrc.codecs.transpose import TransposeCodec
+from zarrc.codecs.vlen_bytes import VLenBytesCodec
+from zarrc.codecs.vlen_utf8 import VLenUTF8Codec
 from zarrc.codecs.zstd import ZstdCodec
 
 __all__ = [
@@ -53,6 +55,8 @@ __all__ = [
     "ShardingCodec",
     "ShardingCodecIndexLocation",
     "TransposeCodec",
+    "VLenBytesCodec",
+    "VLenUTF8Codec",
     "ZstdCodec",
     "codec_from_dict",
     "get_codec_class",
