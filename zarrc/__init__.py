@@ -20,13 +20,23 @@ from zarrc.api import (
     zeros,
     zeros_like,
 )
+from zarrc.api_groups import create_group, group, open_group, tree
 from zarrc.array import Array
 from zarrc.config import config
+from zarrc.consolidated import consolidate_metadata, open_consolidated
+from zarrc.group import Group
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Array",
+    "Group",
+    "consolidate_metadata",
+    "create_group",
+    "group",
+    "open_consolidated",
+    "open_group",
+    "tree",
     "__version__",
     "array",
     "codecs",

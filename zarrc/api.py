@@ -32,7 +32,8 @@ from zarrc.metadata.v3 import (
     load_json_object,
     parse_metadata_v3,
 )
-from zarrc.storage import LocalStore, MemoryStore, Store, validate_key
+from zarrc.storage import LocalStore, Store, validate_key
+from zarrc.storage import make_store as _resolve_store
 
 __all__ = [
     "array",
@@ -69,23 +70,29 @@ def _normalize_path(path: str | None) -> str:
     return path
 
 
-def make_store(store: Any, *, mode: str = "a", read_only: bool | None = None) -> Store:
-    """Resolve a store-like argument: a Store, a path (str/Path), a dict, or None."""
+def make_store(
+    store: Any,
+    *,
+    mode: str = "a",
+    read_only: bool | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Store:
+    """Resolve a store-like argument (see :func:`zarrc.storage.make_store`).
+
+    Plain local paths reuse one LocalStore per absolute path: resolving a root
+    costs more than opening an array.
+    """
     ro = (mode == "r") if read_only is None else read_only
-    if store is None:
-        return MemoryStore(read_only=ro) if ro else MemoryStore()
-    if isinstance(store, Store):
-        if ro and not store.read_only:
-            return store.with_read_only(True)
-        return store
-    if isinstance(store, str | os.PathLike):
+    if isinstance(store, str | os.PathLike) and not storage_options:
         text = os.fspath(store)
-        if isinstance(text, str) and text.startswith("file://"):
-            text = text[len("file://") :]
-        return _local_store(text, ro)
-    if isinstance(store, dict):
-        return MemoryStore(store, read_only=ro)
-    raise TypeError(f"unsupported store type {type(store).__name__}: {store!r}")
+        if (
+            isinstance(text, str)
+            and "://" not in text
+            and "::" not in text
+            and not (text.endswith(".zip"))
+        ):
+            return _local_store(text, ro)
+    return _resolve_store(store, mode=mode, read_only=read_only, storage_options=storage_options)
 
 
 _STORE_CACHE: dict[tuple[str, bool], LocalStore] = {}
@@ -216,8 +223,6 @@ def create_array(
     """
     if zarr_format not in (None, 3):
         raise ValueError(f"zarr_format {zarr_format!r} is not supported yet; use 3")
-    if storage_options:
-        raise ValueError("storage_options are only for remote stores, which are not supported yet")
     if data is not None:
         data = np.asarray(data)
         if shape is None:
@@ -228,7 +233,7 @@ def create_array(
         raise TypeError("create_array() needs shape (or data)")
     if dtype is None:
         raise TypeError("create_array() needs dtype (or data)")
-    st = make_store(store, mode="w")
+    st = make_store(store, mode="w", storage_options=storage_options)
     if st.read_only:
         raise ReadOnlyError(f"cannot create an array in read-only store {st!r}")
     path = _normalize_path(name)
@@ -327,8 +332,10 @@ def open_array(
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if mode in ("w", "w-") or ("shape" in kwargs and mode == "a"):
-        return _create_in_mode(store, path=path, mode=mode, config=config, **kwargs)
-    st = make_store(store, mode=mode)
+        return _create_in_mode(
+            store, path=path, mode=mode, config=config, storage_options=storage_options, **kwargs
+        )
+    st = make_store(store, mode=mode, storage_options=storage_options)
     p = _normalize_path(path)
     return _open_existing(st, p, config=config)
 
@@ -346,8 +353,15 @@ def _open_existing(st: Store, path: str, *, config: dict[str, Any] | None = None
     return Array(st, path, md, config=config)
 
 
-def _create_in_mode(store: Any, *, path: str, mode: str, **kwargs: Any) -> Array:
-    st = make_store(store, mode=mode)
+def _create_in_mode(
+    store: Any,
+    *,
+    path: str,
+    mode: str,
+    storage_options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Array:
+    st = make_store(store, mode=mode, storage_options=storage_options)
     p = _normalize_path(path)
     name = kwargs.pop("name", None) or p
     if mode == "w":
@@ -367,17 +381,26 @@ def open(
     zarr_format: int | None = None,
     storage_options: dict[str, Any] | None = None,
     **kwargs: Any,
-) -> Array:
-    """Open an array (creating it when ``shape`` is given and mode allows)."""
-    mode = mode or "a"
+) -> Any:
+    """Open the array or group at ``path``; with ``shape`` (or modes that create
+    and array arguments), create an array.  As ``zarr.open``."""
     p = _normalize_path(path)
-    if "shape" in kwargs or mode in ("w", "w-"):
-        return _create_in_mode(store, path=p, mode=mode, **kwargs)
-    st = make_store(store, mode=mode)
-    kind, _ = _node_kind(st, p)
-    if kind == "group":
-        raise NotImplementedError("opening groups is not supported yet")
-    return _open_existing(st, p, config=kwargs.get("config"))
+    if "shape" in kwargs:
+        return _create_in_mode(
+            store, path=p, mode=mode or "a", storage_options=storage_options, **kwargs
+        )
+    from zarrc.api_groups import open_array_or_group
+
+    return open_array_or_group(
+        store,
+        mode=mode,
+        path=p,
+        zarr_format=zarr_format,
+        storage_options=storage_options,
+        use_consolidated=kwargs.pop("use_consolidated", None),
+        config=kwargs.pop("config", None),
+        attributes=kwargs.pop("attributes", None),
+    )
 
 
 def _create_filled(shape: Any, fill_value: Any, kwargs: dict[str, Any]) -> Array:
