@@ -233,7 +233,7 @@ def create_array(
         raise TypeError("create_array() needs shape (or data)")
     if dtype is None:
         raise TypeError("create_array() needs dtype (or data)")
-    st = make_store(store, mode="w", storage_options=storage_options)
+    st = make_store(store, mode="a", storage_options=storage_options)
     if st.read_only:
         raise ReadOnlyError(f"cannot create an array in read-only store {st!r}")
     path = _normalize_path(name)

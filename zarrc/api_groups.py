@@ -31,14 +31,12 @@ def _check_args(mode: str, zarr_format: int | None, storage_options: dict[str, A
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if zarr_format not in (None, 2, 3):
         raise ValueError(f"zarr_format must be 2, 3 or None, got {zarr_format!r}")
-    if storage_options:
-        raise ValueError("storage_options are only for remote stores, which are not supported yet")
 
 
-def _store(store: Any, mode: str) -> Store:
+def _store(store: Any, mode: str, storage_options: dict[str, Any] | None = None) -> Store:
     from zarrc.api import make_store
 
-    return make_store(store, mode=mode)
+    return make_store(store, mode=mode, storage_options=storage_options)
 
 
 def _format(zarr_format: int | None, zarr_version: int | None) -> int | None:
@@ -87,7 +85,7 @@ def create_group(
         A node exists at ``path`` and ``overwrite`` is False.
     """
     _check_args("a", zarr_format, storage_options)
-    st = _store(store, "a")
+    st = _store(store, "a", storage_options)
     p = normalize_path(path)
     md = create_group_node(
         st, p, attributes=attributes, overwrite=overwrite, zarr_format=zarr_format or 3
@@ -156,7 +154,7 @@ def open_group(
     _check_args(mode, zarr_format, storage_options)
     if chunk_store is not None:
         raise ValueError("a separate chunk_store is not supported")
-    st = _store(store, mode)
+    st = _store(store, mode, storage_options)
     p = normalize_path(path)
     if mode in ("r", "r+", "a"):
         md = read_node(st, p, zarr_format=zarr_format)
@@ -229,7 +227,7 @@ def open_array_or_group(
     if mode is None:
         mode = "r" if isinstance(store, Store) and store.read_only else "a"
     _check_args(mode, zarr_format, storage_options)
-    st = _store(store, mode)
+    st = _store(store, mode, storage_options)
     p = normalize_path(path)
     if mode in ("r", "r+", "a"):
         md = read_node(st, p, zarr_format=zarr_format)
