@@ -430,3 +430,82 @@ def test_metadata_property() -> None:
     assert g["a"].metadata.consolidated_metadata is None
     g.create_group("x")
     assert g.metadata.consolidated_metadata is None
+
+
+# --------------------------------------------------------------------------------------
+# format 2: .zmetadata (runs once zarrc.metadata.v2 provides the parsers)
+# --------------------------------------------------------------------------------------
+def _has_v2() -> bool:
+    try:
+        from zarrc.metadata import v2  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    return hasattr(v2, "parse_array_metadata_v2") and hasattr(v2, "parse_group_metadata_v2")
+
+
+needs_v2 = pytest.mark.skipif(not _has_v2(), reason="format 2 metadata parsing not available")
+
+
+def _build_v2(path: Path) -> None:
+    _quiet()
+    z = zarr.open_group(str(path), mode="w", zarr_format=2, attributes={"top": 1})
+    a = z.create_group("a", attributes={"x": [1, 2]})
+    a.create_array("arr", shape=(4,), chunks=(2,), dtype="<i4")[:] = np.arange(4)
+    a.create_group("b").create_group("c")
+
+
+def _load(path: Path, store: MemoryStore) -> None:
+    for f in path.rglob("*"):
+        if f.is_file():
+            store.set(f.relative_to(path).as_posix(), f.read_bytes())
+
+
+@needs_v2
+def test_v2_zarr_python_zmetadata_without_listing(tmp_path: Path) -> None:
+    _build_v2(tmp_path)
+    zarr.consolidate_metadata(str(tmp_path))
+    store = RecordingStore()
+    _load(tmp_path, store)
+    store.reset()
+    g = open_group(store, mode="r")
+    assert g.zarr_format == 2 and g._view is not None
+    assert _keys(g) == ["a", "a/arr", "a/b", "a/b/c"]
+    assert dict(g["a"].attrs) == {"x": [1, 2]} and g["a/arr"].shape == (4,)
+    assert store.listings == []
+    assert not [k for k in store.reads if k.startswith("a/")]
+    np.testing.assert_array_equal(g["a/arr"][:], np.arange(4))
+
+
+@needs_v2
+def test_v2_consolidate_read_by_zarr_python(tmp_path: Path) -> None:
+    _build_v2(tmp_path)
+    g = consolidate_metadata(str(tmp_path))
+    doc = json.loads((tmp_path / ".zmetadata").read_bytes())
+    assert doc["zarr_consolidated_format"] == 1
+    assert {".zgroup", ".zattrs", "a/.zgroup", "a/.zattrs", "a/arr/.zarray"} <= set(doc["metadata"])
+    assert _keys(g) == ["a", "a/arr", "a/b", "a/b/c"]
+    z = zarr.open_consolidated(str(tmp_path), mode="r", zarr_format=2)
+    assert sorted(k for k, _ in z.members(max_depth=None)) == _keys(g)
+    assert dict(z["a"].attrs) == {"x": [1, 2]}
+
+
+@needs_v2
+def test_v2_changes_drop_zmetadata(tmp_path: Path) -> None:
+    _build_v2(tmp_path)
+    consolidate_metadata(str(tmp_path))
+    g = open_group(str(tmp_path))
+    g["a"].create_group("new")
+    assert not (tmp_path / ".zmetadata").exists()
+    assert "a/new" in _keys(open_group(str(tmp_path), mode="r"))
+
+
+@pytest.mark.parametrize("key", ["../x/.zgroup", "a//b/.zgroup", "/abs/.zgroup"])
+def test_v2_unsafe_zmetadata_key(key: str) -> None:
+    if not _has_v2():
+        pytest.skip("format 2 metadata parsing not available")
+    store = MemoryStore()
+    store.set(".zgroup", b'{"zarr_format": 2}')
+    body = {"metadata": {".zgroup": {"zarr_format": 2}, key: {"zarr_format": 2}}}
+    store.set(".zmetadata", json.dumps({**body, "zarr_consolidated_format": 1}).encode())
+    with pytest.raises(MetadataError, match="unsafe"):
+        open_group(store, mode="r")

@@ -20,6 +20,7 @@ from zarrc.errors import (
     ContainsGroupError,
     GroupNotFoundError,
     InvalidKeyError,
+    MetadataError,
     NodeNotFoundError,
     ReadOnlyError,
 )
@@ -557,3 +558,55 @@ def test_overwrite_below_an_array_deletes_nothing(store: Any, make: Any) -> None
         make(store, g)
     assert sorted(store.list()) == before
     np.testing.assert_array_equal(g["a"][:], [1, 2, 3, 4])
+
+
+# --------------------------------------------------------------------------------------
+# format 2 (runs once zarrc.metadata.v2 provides the parsers hierarchy._parse_v2 calls)
+# --------------------------------------------------------------------------------------
+def _has_v2() -> bool:
+    try:
+        from zarrc.metadata import v2  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    return hasattr(v2, "parse_array_metadata_v2") and hasattr(v2, "parse_group_metadata_v2")
+
+
+needs_v2 = pytest.mark.skipif(not _has_v2(), reason="format 2 metadata parsing not available")
+
+
+def test_v2_without_parser_is_a_clear_error(tmp_path: Path) -> None:
+    if _has_v2():
+        pytest.skip("format 2 is supported")
+    _zarr_quiet()
+    zarr.open_group(str(tmp_path), mode="w", zarr_format=2)
+    with pytest.raises(MetadataError, match="format 2"):
+        open_group(str(tmp_path), mode="r")
+
+
+@needs_v2
+def test_v2_we_read_zarr_python(tmp_path: Path) -> None:
+    _zarr_quiet()
+    z = zarr.open_group(str(tmp_path), mode="w", zarr_format=2, attributes={"t": 1})
+    sub = z.create_group("s p", attributes={"n": "ö"})
+    sub.create_array("x", shape=(3,), dtype="<u2", chunks=(2,))[:] = [1, 2, 3]
+    z.create_group("deep/er")
+    g = open_group(str(tmp_path), mode="r")
+    assert g.zarr_format == 2 and dict(g.attrs) == {"t": 1}
+    assert sorted(k for k, _ in g.members(max_depth=None)) == ["deep", "deep/er", "s p", "s p/x"]
+    assert g["s p"].attrs["n"] == "ö"
+    np.testing.assert_array_equal(g["s p/x"][:], [1, 2, 3])
+
+
+@needs_v2
+def test_v2_zarr_python_reads_ours(tmp_path: Path) -> None:
+    _zarr_quiet()
+    g = create_group(str(tmp_path / "ours"), zarr_format=2, attributes={"a": [1, None]})
+    g.create_group("sub", attributes={"é": 1}).create_group("leaf")
+    g["sub"].attrs["more"] = True
+    z = zarr.open_group(str(tmp_path / "ours"), mode="r", zarr_format=2)
+    assert dict(z.attrs) == {"a": [1, None]}
+    assert dict(z["sub"].attrs) == {"é": 1, "more": True}
+    assert sorted(k for k, _ in z.members(max_depth=None)) == ["sub", "sub/leaf"]
+    zarr.create_group(str(tmp_path / "theirs"), zarr_format=2, attributes={"a": [1, None]})
+    for key in (".zgroup", ".zattrs"):
+        assert (tmp_path / "ours" / key).read_bytes() == (tmp_path / "theirs" / key).read_bytes()

@@ -276,10 +276,12 @@ class Snapshot:
         label = f"{join_path(self.root, key)} (consolidated entry)"
         if self.zarr_format == 2:
             kind = ".zarray" if ".zarray" in value else ".zgroup"
+            # zarr-python 3 puts an empty consolidated marker in member .zgroup entries
+            body = {k: v for k, v in value[kind].items() if k != _FIELD}
             return _parse_v2(
                 join_path(self.root, key),
-                _dumps(value[kind]) if kind == ".zarray" else None,
-                _dumps(value[kind]) if kind == ".zgroup" else None,
+                _dumps(body) if kind == ".zarray" else None,
+                _dumps(body) if kind == ".zgroup" else None,
                 _dumps(value[".zattrs"]) if ".zattrs" in value else None,
             )
         if value.get("zarr_format") == 2:
