@@ -509,3 +509,17 @@ def test_v2_unsafe_zmetadata_key(key: str) -> None:
     store.set(".zmetadata", json.dumps({**body, "zarr_consolidated_format": 1}).encode())
     with pytest.raises(MetadataError, match="unsafe"):
         open_group(store, mode="r")
+
+
+def test_pickled_nodes_keep_their_view(tmp_path: Path) -> None:
+    import pickle
+
+    _build(create_group(str(tmp_path)))
+    consolidate_metadata(str(tmp_path))
+    g = pickle.loads(pickle.dumps(open_group(str(tmp_path))))
+    assert g._view is not None and _keys(g) == ALL
+    arr = pickle.loads(pickle.dumps(g["a/arr"]))
+    np.testing.assert_array_equal(arr[:], np.arange(4))
+    arr.attrs["k"] = 1  # a change through the copy still drops the persisted snapshot
+    assert "consolidated_metadata" not in json.loads((tmp_path / "zarr.json").read_bytes())
+    assert open_group(str(tmp_path), mode="r")["a/arr"].attrs["k"] == 1

@@ -68,19 +68,31 @@ class _SnapshotArray(Array):
     other change made through the hierarchy (see :mod:`zarrc.consolidated`).
     """
 
-    def __init__(self, *args: Any, snapshot: Snapshot, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, snapshot: Snapshot | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._snapshot = snapshot
 
-    def _commit_attributes(self, attrs: dict[str, Any]) -> None:
+    def _drop_snapshot(self) -> None:
         self._check_writable()
-        self._snapshot.invalidate()
+        if self._snapshot is not None:
+            self._snapshot.invalidate()
+
+    def _commit_attributes(self, attrs: dict[str, Any]) -> None:
+        self._drop_snapshot()
         super()._commit_attributes(attrs)
 
     def _replace_metadata(self, new: Any) -> None:  # resize, append
-        self._check_writable()
-        self._snapshot.invalidate()
+        self._drop_snapshot()
         super()._replace_metadata(new)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**super().__getstate__(), "snapshot": self._snapshot}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        snapshot = state.pop("snapshot", None)
+        super().__setstate__(state)
+        self._snapshot = snapshot
 
 
 # --------------------------------------------------------------------------------------
