@@ -356,6 +356,7 @@ def open_node(
     use_consolidated: bool | None = None,
     zarr_format: int | None = None,
     config: dict[str, Any] | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Array | Group:
     """Open the array or group at ``path``, whichever exists.
 
@@ -375,6 +376,8 @@ def open_node(
         Only look for this format.
     config : dict, optional
         Array runtime configuration (``order``, ``write_empty_chunks``).
+    storage_options : dict, optional
+        For stores given as URLs.
 
     Returns
     -------
@@ -388,7 +391,8 @@ def open_node(
     from zarrc.api import make_store
     from zarrc.group import Group
 
-    st = make_store(store, mode=mode or ("r" if getattr(store, "read_only", False) else "a"))
+    mode = mode or ("r" if getattr(store, "read_only", False) else "a")
+    st = make_store(store, mode=mode, storage_options=storage_options)
     p = normalize_path(path)
     md = read_node(st, p, zarr_format=zarr_format)
     if md is None:
