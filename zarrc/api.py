@@ -240,6 +240,12 @@ def create_array(
     shape = _normalize_shape(shape)
     dt = data_type_from_numpy(dtype)
     chunk_shape = _normalize_chunks(chunks, shape, dt.itemsize)
+    object_codec = getattr(dt, "object_codec_id", None)
+    if object_codec and isinstance(serializer, str) and serializer == "auto":
+        # variable-length types: the serializer follows the data type, not the numpy dtype
+        from zarrc.codecs.registry import get_codec_class
+
+        serializer = get_codec_class(object_codec)()
     codecs = normalize_codecs_for_create(
         dtype=dt.dtype,
         shape=chunk_shape,
