@@ -422,6 +422,7 @@ def run_rss_script(name: str, kind: str, tmp_path: Path, control: str = "") -> t
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=tmp_path,  # not the repository: import the package the test run uses
     )
     assert proc.returncode == 0, proc.stderr
     fails, growth_kb = map(int, proc.stdout.split())
