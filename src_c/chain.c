@@ -79,7 +79,7 @@ void zc_chain_free(zc_chain *ch) {
     ch->fill = ch->fill_native = NULL;
 }
 
-static const char *codec_name(int kind) {
+const char *zc_codec_name(int kind) {
     switch (kind) {
     case ZC_B2B_BLOSC: return "blosc";
     case ZC_B2B_GZIP: return "gzip";
@@ -121,7 +121,7 @@ int zc_chunk_decode(const zc_chain *ch, zc_worker *w, const uint8_t *src, size_t
         } else {
             int k = (cur == w->buf[1]) ? 2 : 1;
             dst = zc_worker_buf(w, k, ch->bound[i]);
-            if (!dst) return zc_err_set(err, ZC_ENOMEM, codec_name(c->kind), "out of memory");
+            if (!dst) return zc_err_set(err, ZC_ENOMEM, zc_codec_name(c->kind), "out of memory");
         }
         size_t got = 0;
         int rc = zc_b2b_decode(w->codec, c, cur, n, dst, ch->bound[i], &got, err);
@@ -130,7 +130,7 @@ int zc_chunk_decode(const zc_chain *ch, zc_worker *w, const uint8_t *src, size_t
         n = got;
     }
     if (n != ch->nbytes)
-        return zc_err_set(err, ZC_ESIZE, ch->n_b2b ? codec_name(ch->b2b[0].kind) : "bytes",
+        return zc_err_set(err, ZC_ESIZE, ch->n_b2b ? zc_codec_name(ch->b2b[0].kind) : "bytes",
                           "decoded chunk has %zu bytes, expected %zu", n, ch->nbytes);
     if (direct && cur != direct) memcpy(direct, cur, n);
     *out = direct ? direct : cur;
@@ -147,7 +147,7 @@ int zc_chunk_encode(const zc_chain *ch, zc_worker *w, const uint8_t *chunk,
         const zc_b2b_codec *c = &ch->b2b[i];
         int k = (cur == w->buf[1]) ? 2 : 1;
         uint8_t *dst = zc_worker_buf(w, k, ch->bound[i + 1]);
-        if (!dst) return zc_err_set(err, ZC_ENOMEM, codec_name(c->kind), "out of memory");
+        if (!dst) return zc_err_set(err, ZC_ENOMEM, zc_codec_name(c->kind), "out of memory");
         size_t got = 0;
         int rc = zc_b2b_encode(w->codec, c, cur, n, dst, ch->bound[i + 1], &got, err);
         if (rc != ZC_OK) return rc;

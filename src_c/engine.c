@@ -48,8 +48,12 @@ int zc_req_chunk_path(const request *r, const int64_t *coords, char *buf, size_t
 static int fetch(const request *r, int64_t i, const char *path, zc_worker *w, uint8_t *into,
                  const uint8_t **enc, size_t *enc_n, int *missing, zc_err *err) {
     const zc_chain *ch = r->chain;
-    if (r->io->key_prefix)
-        return zc_file_read(path, w, ch->max_encoded, into, ch->nbytes, enc, enc_n, missing, err);
+    if (r->io->key_prefix) {
+        int rc = zc_file_read(path, w, ch->max_encoded, into, ch->nbytes, enc, enc_n, missing, err);
+        if (rc == ZC_ECORRUPT && err->codec[0] == '\0')
+            snprintf(err->codec, sizeof(err->codec), "%s", zc_outer_codec(ch));
+        return rc;
+    }
     *enc = r->io->bufs[i];
     *enc_n = r->io->lens[i];
     *missing = *enc == NULL;

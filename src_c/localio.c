@@ -23,7 +23,7 @@ int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
     *missing = 0;
     *data = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
             *missing = 1;
@@ -78,7 +78,7 @@ int zc_file_read_range(const char *path, zc_worker *w, size_t expect, size_t off
     *data = NULL;
     if (off > expect || len > expect - off)
         return zc_err_set(err, ZC_EINVAL, "", "range outside the chunk");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
             *missing = 1;

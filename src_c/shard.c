@@ -79,7 +79,7 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
     sr->fd[t] = -1;
     if (zc_req_chunk_path(r, &sr->coords[s * r->plan->ndim], path, sizeof(path), &err) != ZC_OK)
         goto failed;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
             for (int64_t k = sr->bounds[s]; k < sr->bounds[s + 1]; k++)

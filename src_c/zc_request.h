@@ -32,6 +32,13 @@ int zc_chunk_decode(const zc_chain *ch, zc_worker *w, const uint8_t *src, size_t
 int zc_chunk_encode(const zc_chain *ch, zc_worker *w, const uint8_t *chunk, const uint8_t **out,
                     size_t *out_n, zc_err *err);
 
+/* Name of a bytes-to-bytes codec kind ("zstd", ...). */
+const char *zc_codec_name(int kind);
+/* The codec that first reads a chunk's stored bytes: the outermost one. */
+static inline const char *zc_outer_codec(const zc_chain *ch) {
+    return ch->n_b2b ? zc_codec_name(ch->b2b[ch->n_b2b - 1].kind) : "bytes";
+}
+
 /* Record the first failure of a request (chunk: plan chunk index). */
 void zc_req_fail(request *r, const zc_err *e, int64_t chunk);
 /* File name of the chunk (or shard) at grid coordinates `coords`. */

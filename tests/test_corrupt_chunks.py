@@ -189,9 +189,6 @@ def check_error(exc: BaseException, opened: Opened) -> None:
     assert exp["message"] in text
     if isinstance(exc, errors.CodecError):
         assert exc.array_path == opened.array_path
-        if exc.codec is None and SIZE_CAP_MESSAGE in text:
-            # known gap: the size-cap refusal names no codec (test_size_cap_error_names_codec)
-            return
         assert exc.codec == exp["codec"]
         assert f"codec {exp['codec']!r}" in text
 
@@ -272,11 +269,6 @@ def test_local_and_memory_agree(name: str, tmp_path: Path) -> None:
     assert got[0] == got[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src_c/localio.c zc_file_read: the size-cap refusal of a local chunk file sets "
-    "codec '' so CorruptChunkError.codec is None (a MemoryStore names the codec)",
-)
 @pytest.mark.parametrize(
     "name",
     sorted(n for n, c in CASES.items() if SIZE_CAP_MESSAGE in c["message"] or "expand_to" in c),

@@ -456,3 +456,30 @@ def test_store_error_cause_carries_errno(threads: int, tmp_path: Path) -> None:
     assert isinstance(exc.__cause__, OSError)
     assert exc.__cause__.errno == errno.ELOOP
     assert os.strerror(errno.ELOOP) in str(exc)
+
+
+def test_chunk_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """A named pipe in place of a chunk file must not block the read forever."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        f"""
+        import os, numpy as np, zarrc
+        a = zarrc.create_array({str(tmp_path / "a.zarr")!r}, shape=(8,), chunks=(4,),
+                               dtype="i4", compressors=None)
+        a[...] = np.arange(8)
+        p = {str(tmp_path / "a.zarr" / "c" / "1")!r}
+        os.unlink(p)
+        os.mkfifo(p)
+        try:
+            a[...]
+        except zarrc.errors.StoreError as exc:
+            assert exc.key == "c/1", exc.key
+            print("refused")
+        """
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "refused" in res.stdout
