@@ -26,6 +26,26 @@ from zarrc.codecs.bytes import BytesCodec, Endian
 from zarrc.codecs.chain import CodecChainSpec, normalize_codecs_for_create, parse_codecs
 from zarrc.codecs.crc32c import Crc32cCodec
 from zarrc.codecs.gzip import GzipCodec
+from zarrc.codecs.numcodecs_bz2 import BZ2Codec
+from zarrc.codecs.numcodecs_checksums import (
+    Adler32Codec,
+    CRC32Codec,
+    Fletcher32Codec,
+    JenkinsLookup3Codec,
+    NumcodecsCRC32CCodec,
+)
+from zarrc.codecs.numcodecs_filters_astype import AsTypeCodec
+from zarrc.codecs.numcodecs_filters_bitround import BitRoundCodec
+from zarrc.codecs.numcodecs_filters_categorize import CategorizeCodec
+from zarrc.codecs.numcodecs_filters_delta import DeltaCodec
+from zarrc.codecs.numcodecs_filters_fixedscaleoffset import FixedScaleOffsetCodec
+from zarrc.codecs.numcodecs_filters_packbits import PackBitsCodec
+from zarrc.codecs.numcodecs_filters_quantize import QuantizeCodec
+from zarrc.codecs.numcodecs_filters_shuffle import ShuffleCodec
+from zarrc.codecs.numcodecs_generic import NumcodecsCodec
+from zarrc.codecs.numcodecs_lz4 import LZ4Codec
+from zarrc.codecs.numcodecs_lzma import LZMACodec
+from zarrc.codecs.numcodecs_zlib import ZlibCodec
 from zarrc.codecs.registry import (
     codec_from_dict,
     get_codec_class,
@@ -33,37 +53,59 @@ from zarrc.codecs.registry import (
     registered_codecs,
 )
 from zarrc.codecs.transpose import TransposeCodec
+from zarrc.codecs.v2_chain import codec_to_v2_config, v2_codec_chain, v2_to_codecs
 from zarrc.codecs.vlen_bytes import VLenBytesCodec
 from zarrc.codecs.vlen_utf8 import VLenUTF8Codec
 from zarrc.codecs.zstd import ZstdCodec
 
 __all__ = [
+    "Adler32Codec",
     "ArrayArrayCodec",
     "ArrayBytesCodec",
+    "AsTypeCodec",
+    "BZ2Codec",
+    "BitRoundCodec",
     "BloscCname",
     "BloscCodec",
     "BloscShuffle",
     "BytesBytesCodec",
     "BytesCodec",
+    "CRC32Codec",
+    "CategorizeCodec",
     "ChunkSpec",
     "Codec",
     "CodecChainSpec",
     "CodecKind",
     "Crc32cCodec",
+    "DeltaCodec",
     "Endian",
+    "FixedScaleOffsetCodec",
+    "Fletcher32Codec",
     "GzipCodec",
+    "JenkinsLookup3Codec",
+    "LZ4Codec",
+    "LZMACodec",
+    "NumcodecsCRC32CCodec",
+    "NumcodecsCodec",
+    "PackBitsCodec",
+    "QuantizeCodec",
     "ShardingCodec",
     "ShardingCodecIndexLocation",
+    "ShuffleCodec",
     "TransposeCodec",
     "VLenBytesCodec",
     "VLenUTF8Codec",
+    "ZlibCodec",
     "ZstdCodec",
     "codec_from_dict",
+    "codec_to_v2_config",
     "get_codec_class",
     "normalize_codecs_for_create",
     "parse_codecs",
     "register_codec",
     "registered_codecs",
+    "v2_codec_chain",
+    "v2_to_codecs",
 ]
 
 # Names served by zarrc.sharding, which itself builds on this package.
