@@ -172,18 +172,29 @@ def _normalize_chunks(chunks: Any, shape: tuple[int, ...], itemsize: int) -> tup
     return chunks
 
 
-def _ensure_parents(store: Store, path: str) -> None:
-    """Write group metadata for every missing parent of ``path`` (as zarr-python does)."""
+def _parent_paths(path: str) -> list[str]:
     parts = path.split("/")[:-1] if path else []
-    for i in range(len(parts) + 1):
-        parent = "/".join(parts[:i])
-        if parent == path:
-            break
+    return ["/".join(parts[:i]) for i in range(len(parts) + 1)] if path else []
+
+
+def _check_parents(store: Store, path: str) -> list[str]:
+    """Refuse a path below an array; return the parents that have no node yet."""
+    missing = []
+    for parent in _parent_paths(path):
         kind, _ = _node_kind(store, parent)
         if kind is None:
-            store.set(_join(parent, "zarr.json"), GroupMetadataV3(attributes={}).to_json())
+            missing.append(parent)
         elif kind == "array":
             raise ContainsArrayError(f"an array exists at {parent!r}, the parent of {path!r}")
+    return missing
+
+
+def _ensure_parents(store: Store, missing: list[str]) -> None:
+    """Write group metadata for missing parents (as zarr-python does), never
+    replacing one another writer created meanwhile."""
+    doc = GroupMetadataV3(attributes={}).to_json()
+    for parent in missing:
+        store.set_if_not_exists(_join(parent, "zarr.json"), doc)
 
 
 def create_array(
@@ -270,22 +281,21 @@ def create_array(
         attributes=dict(attributes or {}),
         dimension_names=tuple(dimension_names) if dimension_names is not None else None,
     )
-    kind, _ = _node_kind(st, path)
-    if kind is not None:
-        if not overwrite:
-            err = ContainsArrayError if kind == "array" else ContainsGroupError
-            raise err(
-                f"a{'n array' if kind == 'array' else ' group'} exists at path {path!r} "
-                f"in store {st!r}"
-            )
-        st.delete_dir(path)
-    elif overwrite and path:
-        st.delete_dir(path)
-    _ensure_parents(st, path)
+    # every check before anything is deleted or written
+    missing_parents = _check_parents(st, path)
     cfg = dict(config or {})
     if order is not None:
         cfg.setdefault("order", order)
-    arr = Array(st, path, metadata, config=cfg)  # validates the codec chain before writing
+    arr = Array(st, path, metadata, config=cfg)  # validates the codec chain
+    kind, _ = _node_kind(st, path)
+    if kind is not None and not overwrite:
+        err = ContainsArrayError if kind == "array" else ContainsGroupError
+        raise err(
+            f"a{'n array' if kind == 'array' else ' group'} exists at path {path!r} in store {st!r}"
+        )
+    if overwrite and (kind is not None or path):
+        st.delete_dir(path)
+    _ensure_parents(st, missing_parents)
     st.set(_join(path, "zarr.json"), metadata.to_json())
     if data is not None and write_data:
         arr[...] = data
