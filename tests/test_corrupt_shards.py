@@ -19,6 +19,7 @@ import hashlib
 import inspect
 import json
 import shutil
+import struct
 import subprocess
 import sys
 import textwrap
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import google_crc32c
 import numpy as np
 import pytest
 
@@ -536,3 +538,25 @@ def test_unsized_store_never_returns_wrong_values(name: str, tmp_path: Path) -> 
     for key in SHARD_KEYS[:3]:
         reg = shard_region(key)
         np.testing.assert_array_equal(arr[reg], EXPECTED[reg])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pipeline_shard.py ShardPath.__init__: only LocalStore/MemoryStore shards are "
+    "sized, so through any other store an entry pointing into the end index passes "
+    "validation and, uncompressed, the index bytes are returned as data",
+)
+def test_unsized_store_entry_into_index_uncompressed() -> None:
+    store = MemoryStore()
+    arr = zarrc.create_array(
+        store, shape=(4,), chunks=(2,), shards=(4,), dtype="uint32", compressors=None
+    )
+    arr[...] = [1, 2, 3, 4]
+    raw = store.get("c/0")
+    assert raw is not None
+    body = np.array([[len(raw) - 36, 8], [8, 8]], dtype="<u8").tobytes()
+    store.set("c/0", raw[:-36] + body + struct.pack("<I", google_crc32c.value(body)))
+    with pytest.raises(errors.CorruptShardError):
+        zarrc.open_array(store)[...]  # sized: refused
+    with pytest.raises(errors.CorruptShardError):
+        zarrc.open_array(UnsizedStore(store))[...]
