@@ -602,6 +602,41 @@ def test_broadcastable_values_are_written(
         assert int((arr[...] == 77).sum()) == n_selected
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="a value with extra leading length-1 dimensions (e.g. arr[0] = row[None]) is "
+    "refused with ValueError; numpy drops those dimensions on assignment (and zarr-python "
+    "accepts it for vindex)",
+)
+def test_value_with_extra_leading_unit_dimensions() -> None:
+    arr = make(impl, A2, (5, 2))
+    ref = A2.copy()
+    writes = [
+        ((slice(0, 3), 1), np.full((1, 3), 90)),
+        (1, np.full((1, 1, 5), 91)),
+        ((slice(None), 0), np.full((1, 12), 92)),
+    ]
+    for key, value in writes:
+        ref[key] = value
+        arr[key] = value
+    ref[[0, 1], [1, 2]] = np.full((1, 2), 93)
+    arr.vindex[[0, 1], [1, 2]] = np.full((1, 2), 93)
+    ref[np.ix_([0, 1], [4])] = np.full((1, 2, 1), 94)
+    arr.oindex[[0, 1], [4]] = np.full((1, 2, 1), 94)
+    assert_same_array(arr[...], ref)
+
+
+def test_block_slices_clamp_like_python_slices() -> None:
+    """Block slices past the grid clamp as Python slices do (zarr-python clamps
+    ``blocks[2:20]`` but raises for ``blocks[15:20]`` and ``blocks[-10:1]``)."""
+    arr = make(impl, A2, (5, 2))
+    assert_same_array(arr.blocks[2:20, 0], A2[10:12, 0:2])
+    assert_same_array(arr.blocks[15:20], A2[12:12])
+    assert_same_array(arr.blocks[-10:1, -1], A2[0:5, 4:5])
+    arr.blocks[7:9] = 5  # nothing selected, nothing written
+    assert_same_array(arr[...], A2)
+
+
 # -- out= ----------------------------------------------------------------------------------
 
 
