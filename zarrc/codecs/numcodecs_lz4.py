@@ -87,6 +87,13 @@ class LZ4Codec(NumcodecsConfigMixin, BytesBytesCodec):
                 f"the lz4 header declares {declared} bytes, more than this chunk can hold",
                 codec=self.codec_name,
             )
+        if declared == 0:
+            # numcodecs cannot read back its own empty block (a single zero token).
+            if buf[_HEADER:].tobytes() != b"\x00":
+                raise CorruptChunkError(
+                    "lz4: an empty block is a single zero byte", codec=self.codec_name
+                )
+            return b""
         try:
             out = bytes(self._numcodecs.decode(buf))
         except (RuntimeError, ValueError) as err:

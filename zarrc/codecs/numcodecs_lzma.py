@@ -138,6 +138,9 @@ class LZMACodec(NumcodecsConfigMixin, BytesBytesCodec):
                     "lzma stream decodes to more than this chunk can hold", codec=self.codec_name
                 )
             if not inflater.eof:
+                if parts:
+                    # Leftover bytes that are no complete stream: ignored, as junk is above.
+                    break
                 raise CorruptChunkError("lzma stream is truncated", codec=self.codec_name)
             parts.append(out)
             # Concatenated streams decode to the concatenation, as lzma.decompress does.

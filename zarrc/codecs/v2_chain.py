@@ -221,7 +221,15 @@ def _element_filter(config: Mapping[str, Any]) -> NumcodecsFilter:
 # --------------------------------------------------------------------------------------
 # the chain
 # --------------------------------------------------------------------------------------
-def _serializer(stored: np.dtype) -> Codec:
+def _serializer(stored: np.dtype, held: np.dtype, codecs: list[Codec]) -> Codec:
+    """The ``bytes`` codec for elements stored as ``stored`` and held as ``held``.
+
+    Structured elements whose stored fields are not in native byte order are
+    first converted by an ``astype`` step appended to ``codecs``: the ``bytes``
+    codec has no byte order for them.
+    """
+    if held.names is not None and held != stored:
+        codecs.append(AsTypeCodec(encode_dtype=stored, decode_dtype=held))
     if stored.names is not None or stored.subdtype is not None or stored.byteorder == "|":
         return BytesCodec(endian=None)
     if stored.itemsize <= 1:
@@ -283,7 +291,7 @@ def v2_to_codecs(meta: ArrayMetadataV2, *, path: str | None = None) -> tuple[Cod
                         f"an object array needs an object codec ({', '.join(OBJECT_CODECS)}) "
                         f"before the byte filter {codec_id!r}"
                     )
-                serializer = _serializer(current)
+                serializer = _serializer(current, held, codecs)
             if codec_id in ELEMENT_FILTERS or codec_id in OBJECT_CODECS:
                 # After the bytes stage began only numcodecs can reproduce its view of them.
                 byte_stage.append(generic_codec_from_v2_config(config))
@@ -301,10 +309,7 @@ def v2_to_codecs(meta: ArrayMetadataV2, *, path: str | None = None) -> tuple[Cod
                 "filters",
                 path,
             )
-        if held.names is not None and held != current:
-            # Structured elements in a non-native byte order: bytes has no endian for them.
-            codecs.append(AsTypeCodec(encode_dtype=current, decode_dtype=held))
-        serializer = _serializer(current)
+        serializer = _serializer(current, held, codecs)
     codecs.append(serializer)
     codecs.extend(byte_stage)
     if meta.compressor is not None:

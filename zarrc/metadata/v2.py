@@ -518,7 +518,7 @@ class ArrayMetadataV2:
         setattr_(self, "compressor", _parse_compressor(self.compressor, None))
         setattr_(self, "filters", _parse_filters(self.filters, None))
         stored = self.stored_dtype
-        if isinstance(stored, str | list):
+        if isinstance(stored, list):
             stored = _parse_dtype_json(stored, None)
         elif isinstance(stored, DataType):
             stored = stored.dtype
