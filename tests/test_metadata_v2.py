@@ -148,7 +148,22 @@ def test_object_dtype_needs_object_codec() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["i4", "int32", "<x4", "|i4", "<S0", "<i", "<f8[s]", 5, None, {"name": "<i4"}, [], [["a"]]],
+    [
+        "i4",
+        "int32",
+        "<x4",
+        "|i4",
+        "<S0",
+        "<i",
+        "<f8[s]",
+        "<M8",
+        "|M8[ns]",
+        5,
+        None,
+        {"name": "<i4"},
+        [],
+        [["a"]],
+    ],
 )
 def test_bad_dtype(bad: Any) -> None:
     with pytest.raises(MetadataError) as info:

@@ -94,8 +94,8 @@ def _parse_typestr(value: str, path: str | None) -> np.dtype:
     order, kind, size, unit = match.groups()
     if kind in _SIZED_KINDS and not size:
         raise _dtype_error(f"typestring {value!r} has no item size", path)
-    if unit is not None and kind not in "mM":
-        raise _dtype_error(f"typestring {value!r}: only datetimes have a unit", path)
+    if (unit is not None) != (kind in "mM"):
+        raise _dtype_error(f"typestring {value!r}: datetimes and only they take a unit", path)
     try:
         dtype = np.dtype(value)
     except (TypeError, ValueError) as err:
@@ -223,6 +223,14 @@ def _fill_error(message: str, path: str | None) -> MetadataError:
     return MetadataError(message, path=path, field="fill_value")
 
 
+def _check_size(raw: bytes, stored: np.dtype, path: str | None) -> bytes:
+    if len(raw) != stored.itemsize:
+        raise _fill_error(
+            f"a fill value of {stored} takes {stored.itemsize} bytes, got {len(raw)}", path
+        )
+    return raw
+
+
 def _is_zero(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value == 0
 
@@ -273,20 +281,12 @@ def parse_v2_fill_value(
     if stored.names is not None:
         if _is_zero(value):
             return dt.default_fill_value()
-        raw = _b64(value, "a structured fill value", path)
-        if len(raw) != stored.itemsize:
-            raise _fill_error(
-                f"a fill value of {stored} takes {stored.itemsize} bytes, got {len(raw)}", path
-            )
+        raw = _check_size(_b64(value, "a structured fill value", path), stored, path)
         return np.frombuffer(raw, dtype=stored).astype(dt.dtype)[0]  # type: ignore[no-any-return]
     if kind in "SUV" and _is_zero(value):
         return dt.default_fill_value()
     if kind == "V":
-        raw = _b64(value, "a void fill value", path)
-        if len(raw) != stored.itemsize:
-            raise _fill_error(
-                f"a fill value of {stored} takes {stored.itemsize} bytes, got {len(raw)}", path
-            )
+        raw = _check_size(_b64(value, "a void fill value", path), stored, path)
         return np.frombuffer(raw, dtype=dt.dtype)[0]  # type: ignore[no-any-return]
     if kind == "b" and isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
         # zarr 2 accepted 0 and 1 for booleans.
@@ -397,9 +397,7 @@ def _codec_config(value: object, path: str | None, field_name: str) -> dict[str,
 
 
 def _parse_compressor(value: object, path: str | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    return _codec_config(value, path, "compressor")
+    return None if value is None else _codec_config(value, path, "compressor")
 
 
 def _parse_filters(value: object, path: str | None) -> tuple[dict[str, Any], ...] | None:
@@ -692,19 +690,11 @@ def _array_from_dict(
     fill = parse_v2_fill_value(data.get("fill_value"), stored, dt, path=path)
     # Every field is validated and normalised above: skip __post_init__.
     obj = object.__new__(ArrayMetadataV2)
-    for name, value in (
-        ("shape", shape),
-        ("chunks", chunks),
-        ("stored_dtype", stored),
-        ("fill_value", fill),
-        ("order", order),
-        ("dimension_separator", separator),
-        ("compressor", compressor),
-        ("filters", filters),
-        ("attributes", attributes),
-        ("data_type", dt),
-    ):
-        object.__setattr__(obj, name, value)
+    obj.__dict__.update(
+        shape=shape, chunks=chunks, stored_dtype=stored, fill_value=fill, order=order,
+        dimension_separator=separator, compressor=compressor, filters=filters,
+        attributes=attributes, data_type=dt,
+    )  # fmt: skip
     return obj
 
 
