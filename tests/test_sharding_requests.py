@@ -218,8 +218,17 @@ def test_one_element_reads_index_and_one_inner_chunk(location: str, codec: str) 
         assert arr[point] == data[point]
         key, within = shard_of(point)
         expected = [index_range(store, key, location), (key, *entry(store, key, within, location))]
-        assert store.absolute() == expected
-        assert store.calls == 2
+        log = store.absolute()
+        if codec == "none":
+            # uncompressed inner chunks cannot reveal an entry pointing into the index,
+            # so a store that cannot tell sizes cheaply is asked for the shard size
+            # (this wrapper's getsize reads the value); compressed ones need not
+            assert log[1][0] == key and log[1][1] == 0
+            log = [log[0], *log[2:]]
+            assert store.calls == 3
+        else:
+            assert store.calls == 2
+        assert log == expected
         # the index request is spelled as a suffix / prefix, not with the shard size
         first = store.log[0].byte_range
         if location == "end":
@@ -269,29 +278,36 @@ def test_missing_shard_and_empty_inner_chunk(location: str) -> None:
 # -- coalescing --------------------------------------------------------------------------------
 
 
-def test_row_of_inner_chunks_is_one_range(location: str) -> None:
-    """Inner chunks (i, j, 0..3) of a shard are adjacent in the C-order layout zarrc
-    writes: reading a row through them fetches one range, exactly their bytes."""
+# Inner chunks are laid out in Morton order, as zarr-python writes them: within a
+# shard of 2 x 2 x 4 inner chunks, (0..1, 0..1, k) are adjacent for each k.
+BLOCK = [(0, 0, 1), (1, 0, 1), (0, 1, 1), (1, 1, 1)]
+
+
+def test_adjacent_inner_chunks_are_one_range(location: str) -> None:
+    """Inner chunks (0..1, 0..1, 1) of a shard are adjacent in the layout: reading
+    a box through them fetches one range, exactly their bytes."""
     arr, data = make(location)
     store = arr.store
-    store.reset()
-    np.testing.assert_array_equal(arr[9, 13, 20:], data[9, 13, 20:])
     key = "c/1/0/1"
-    spans = [entry(store, key, (0, 1, k), location) for k in range(CPS[2])]
+    spans = [entry(store, key, pos, location) for pos in BLOCK]
     assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    store.reset()
+    box = (slice(8, 16), slice(0, 16), slice(25, 30))
+    np.testing.assert_array_equal(arr[box], data[box])
     assert store.absolute() == [index_range(store, key, location), (key, spans[0][0], spans[-1][1])]
     assert store.calls == 2
 
 
 def test_coalesce_gap(location: str) -> None:
-    """Inner chunks (0, 0, 0) and (1, 0, 0) are 8 entries apart; with the default gap
-    they come in one range, with ``sharding.coalesce_gap`` 0 in one range each."""
+    """Inner chunks (0, 0, 0) and (0, 0, 1) are 3 entries apart in the layout; with
+    the default gap they come in one range, with ``sharding.coalesce_gap`` 0 in one
+    range each."""
     arr, data = make(location)
     store = arr.store
-    sel = (slice(0, 8), 3, 2)  # inner chunks (0, 0, 0) and (1, 0, 0) of shard c/0/0/0
+    sel = (2, 3, slice(0, 10))  # inner chunks (0, 0, 0) and (0, 0, 1) of shard c/0/0/0
     key = "c/0/0/0"
     a = entry(store, key, (0, 0, 0), location)
-    b = entry(store, key, (1, 0, 0), location)
+    b = entry(store, key, (0, 0, 1), location)
     assert b[0] > a[1]
     store.reset()
     np.testing.assert_array_equal(arr[sel], data[sel])
@@ -311,19 +327,20 @@ def test_coalesce_max(location: str) -> None:
     arr, data = make(location)
     store = arr.store
     key = "c/1/0/1"
-    spans = [entry(store, key, (0, 1, k), location) for k in range(CPS[2])]
+    spans = [entry(store, key, pos, location) for pos in BLOCK]
     two = max(spans[1][1] - spans[0][0], spans[3][1] - spans[2][0])
     assert two < spans[2][1] - spans[0][0]
+    box = (slice(8, 16), slice(0, 16), slice(25, 30))
     with zarrc.config.set({"sharding.coalesce_max": two}):
         store.reset()
-        np.testing.assert_array_equal(arr[9, 13, 20:], data[9, 13, 20:])
+        np.testing.assert_array_equal(arr[box], data[box])
         assert store.absolute()[1:] == [
             (key, spans[0][0], spans[1][1]),
             (key, spans[2][0], spans[3][1]),
         ]
     with zarrc.config.set({"sharding.coalesce_max": 1}):
         store.reset()
-        np.testing.assert_array_equal(arr[9, 13, 20:], data[9, 13, 20:])
+        np.testing.assert_array_equal(arr[box], data[box])
         assert store.absolute()[1:] == [(key, *s) for s in spans]
 
 

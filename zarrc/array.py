@@ -23,6 +23,7 @@ from zarrc.selection import (
     BlockSelection,
     PointSelection,
     classify_selection,
+    coerce_selection,
     normalize_basic_selection,
     normalize_block_selection,
     normalize_coordinate_selection,
@@ -188,8 +189,9 @@ class Array:
 
     @property
     def cdata_shape(self) -> tuple[int, ...]:
-        """Number of chunks along each dimension."""
-        return self._metadata.chunk_grid_shape
+        """Number of chunks along each dimension (inner chunks of a sharded array,
+        as zarr-python counts them)."""
+        return tuple(-(-s // c) for s, c in zip(self.shape, self.chunks, strict=True))
 
     @property
     def nchunks(self) -> int:
@@ -366,12 +368,14 @@ class Array:
         return _Indexer(self.get_block_selection, self.set_block_selection)
 
     def _get_vindex(self, selection: Any, *, fields: Any = None) -> Any:
+        selection = coerce_selection(selection)
         items = selection if isinstance(selection, tuple) else (selection,)
         if len(items) == 1 and np.asarray(items[0]).dtype == bool:
             return self.get_mask_selection(items[0], fields=fields)
         return self.get_coordinate_selection(selection, fields=fields)
 
     def _set_vindex(self, selection: Any, value: Any, *, fields: Any = None) -> None:
+        selection = coerce_selection(selection)
         items = selection if isinstance(selection, tuple) else (selection,)
         if len(items) == 1 and np.asarray(items[0]).dtype == bool:
             return self.set_mask_selection(items[0], value, fields=fields)
@@ -413,6 +417,9 @@ class Array:
             arr = arr.astype(self.dtype)
         elif not arr.dtype.isnative:
             arr = arr.astype(arr.dtype.newbyteorder("="))
+        # numpy drops extra leading length-1 dimensions of a value on assignment
+        while arr.ndim > len(sel.out_shape) and arr.shape[0] == 1:
+            arr = arr[0]
         try:
             arr = np.broadcast_to(arr, sel.out_shape)
         except ValueError:

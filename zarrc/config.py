@@ -38,6 +38,10 @@ def _defaults() -> dict[str, Any]:
         "array.order": "C",
         "array.write_empty_chunks": False,
         "async.concurrency": 10,
+        # sharded reads: merge inner-chunk ranges closer than this many bytes,
+        # up to this many bytes per request
+        "sharding.coalesce_gap": 1 << 16,
+        "sharding.coalesce_max": 64 << 20,
     }
 
 

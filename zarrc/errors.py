@@ -116,6 +116,7 @@ class CodecError(ZarrcError):
             parts.append(f"codec {codec!r}")
         where = f" ({', '.join(parts[1:])})" if parts[1:] else ""
         super().__init__(parts[0] + where)
+        self.reason = message
         self.array_path = array_path
         self.key = key
         self.codec = codec

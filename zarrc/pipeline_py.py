@@ -104,8 +104,7 @@ class PythonPath:
         except CodecError as exc:
             if exc.key is not None:
                 raise
-            msg = str(exc).split(" (", 1)[0]
-            raise type(exc)(msg, array_path=self.p.path, key=key, codec=exc.codec) from exc
+            raise type(exc)(exc.reason, array_path=self.p.path, key=key, codec=exc.codec) from exc
         except Exception as exc:
             raise CorruptChunkError(
                 f"cannot decode chunk: {exc}",

@@ -63,8 +63,12 @@ class ShardPath:
         self.index_n = codec.index_nbytes(spec)
         self.at_start = codec.index_location is ShardingCodecIndexLocation.start
         self.max_inner = int(chain.max_encoded)
-        # stores where a shard's size costs no round trip: validate entries against it
-        self.sized = isinstance(pipeline.store, LocalStore | MemoryStore)
+        # stores where a shard's size costs no round trip: validate entries against it.
+        # Elsewhere an entry pointing into the index is caught by the inner codecs,
+        # except for uncompressed inner chunks: ask for the size then too.
+        self.sized = isinstance(pipeline.store, LocalStore | MemoryStore) or not (
+            codec.inner_chain(spec).bytes_to_bytes
+        )
         # local directories: the engine reads shards itself (index, entries, inner chunks)
         self.local: tuple[bytes, bytes, bytes, bool] | None = None
         self.layout: tuple[Any, ...] | None = None
@@ -114,7 +118,13 @@ class ShardPath:
 
     def _parse(self, raw: bytes, key: str, size: int | None) -> Any:
         return parse_index(
-            raw, self.codec, self.spec, shard_size=size, max_inner=self.max_inner, key=key
+            raw,
+            self.codec,
+            self.spec,
+            shard_size=size,
+            max_inner=self.max_inner,
+            key=key,
+            array_path=self.p.path,
         )
 
     def _read_indices(self, keys: list[str]) -> list[Any]:
@@ -202,7 +212,9 @@ class ShardPath:
     def _raise(
         self, exc: Any, plan: _engine.Plan, keys: list[str], inv: np.ndarray, lin: np.ndarray
     ) -> None:
-        if exc.chunk >= 0:
+        # decode errors name the inner chunk; shard and index errors already say
+        # what is wrong with which entry
+        if exc.chunk >= 0 and exc.code != _engine.ESHARD and "inner chunk" not in exc.msg:
             pos = tuple(int(x) for x in np.unravel_index(int(lin[exc.chunk]), tuple(self.cps)))
             exc.msg = f"{exc.msg} (inner chunk {pos})"
         self.p._raise(exc, plan, [keys[s] for s in inv.tolist()])

@@ -23,6 +23,7 @@ __all__ = [
     "BlockSelection",
     "PointSelection",
     "classify_selection",
+    "coerce_selection",
     "normalize_basic_selection",
     "normalize_block_selection",
     "normalize_coordinate_selection",
@@ -77,7 +78,27 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
 
 
+def _coerce(item: Any) -> Any:
+    """Array-likes that are not numpy arrays (a zarrc or zarr Array, a list-like with
+    ``__array__``) index like the numpy array they hold, as in zarr-python."""
+    if (
+        hasattr(item, "__array__")
+        and not isinstance(item, np.ndarray | np.generic)
+        and hasattr(item, "shape")
+    ):
+        return np.asarray(item)
+    return item
+
+
+def coerce_selection(selection: Any) -> Any:
+    """A selection with array-like items turned into numpy arrays."""
+    if isinstance(selection, tuple):
+        return tuple(_coerce(s) for s in selection)
+    return _coerce(selection)
+
+
 def _as_items(selection: Any) -> tuple[Any, ...]:
+    selection = coerce_selection(selection)
     return selection if isinstance(selection, tuple) else (selection,)
 
 
@@ -369,6 +390,7 @@ def classify_selection(
     selection: Any, ndim: int
 ) -> Literal["basic", "orthogonal", "coordinate", "mask"]:
     """Which getter ``arr[selection]`` uses, following zarr-python's rules."""
+    selection = coerce_selection(selection)
     if isinstance(selection, np.ndarray) and selection.dtype == bool and selection.ndim == ndim:
         if ndim != 1:
             return "mask"

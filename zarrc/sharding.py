@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,7 +31,7 @@ from zarrc.codecs.bytes import BytesCodec
 from zarrc.codecs.chain import CodecChainSpec, parse_codecs
 from zarrc.codecs.crc32c import Crc32cCodec
 from zarrc.codecs.registry import codec_from_dict, register_codec
-from zarrc.errors import CorruptShardError, MetadataError
+from zarrc.errors import ChecksumError, CorruptShardError, MetadataError
 
 __all__ = [
     "EMPTY",
@@ -249,7 +250,7 @@ class ShardingCodec(ArrayBytesCodec):
                 else bool(np.all(block == fill))
             )
             parts.append(None if same else inner.encode(block, self.inner_spec(spec)))
-        return assemble_shard(parts, self, spec) or b""
+        return assemble_shard(parts, self, spec, keep_empty=True)  # type: ignore[return-value]
 
     def _index_bytes(self, data: bytes, spec: ChunkSpec) -> bytes:
         n = self.index_nbytes(spec)
@@ -288,6 +289,7 @@ def parse_index(
     shard_size: int | None,
     max_inner: int | None = None,
     key: str | None = None,
+    array_path: str | None = None,
 ) -> ShardIndex:
     """Decode and validate a shard index.
 
@@ -304,14 +306,25 @@ def parse_index(
         raise CorruptShardError(
             f"shard index has {len(raw)} bytes, expected {index_n} (truncated shard)",
             key=key,
+            array_path=array_path,
             codec="sharding_indexed",
         )
     if layout is None:
         # unusual index codecs: decode them in Python
-        arr = parse_codecs(codec.index_codecs, codec.index_spec(spec)).decode(
-            raw, codec.index_spec(spec)
-        )
-        table = np.asarray(arr, dtype=np.uint64).reshape(n_inner, 2)
+        try:
+            arr = parse_codecs(codec.index_codecs, codec.index_spec(spec)).decode(
+                raw, codec.index_spec(spec)
+            )
+            table = np.asarray(arr, dtype=np.uint64).reshape(n_inner, 2)
+        except Exception as exc:
+            reason = getattr(exc, "reason", None) or str(exc)
+            what = "checksum mismatch" if isinstance(exc, ChecksumError) else "cannot be decoded"
+            raise CorruptShardError(
+                f"shard index {what}: {reason}",
+                array_path=array_path,
+                key=key,
+                codec=getattr(exc, "codec", None) or "sharding_indexed",
+            ) from exc
     else:
         endian, has_crc = layout
         body = raw[: 16 * n_inner]
@@ -325,6 +338,7 @@ def parse_index(
                     f"shard index checksum mismatch: stored 0x{stored:08x}, computed "
                     f"0x{actual:08x}",
                     key=key,
+                    array_path=array_path,
                     codec="crc32c",
                 )
         dt = np.dtype("<u8" if endian == "little" else ">u8")
@@ -356,6 +370,7 @@ def parse_index(
             f"{'unknown' if shard_size is None else shard_size}"
             + (f", at most {max_inner} bytes per inner chunk" if max_inner is not None else ""),
             key=key,
+            array_path=array_path,
             codec="sharding_indexed",
         )
     offsets[empty] = EMPTY
@@ -383,12 +398,41 @@ def encode_index(
     return body
 
 
+@lru_cache(maxsize=64)
+def layout_order(chunks_per_shard: tuple[int, ...]) -> tuple[int, ...]:
+    """The order inner chunks are laid out in a shard, as C-order inner chunk
+    numbers: Morton (Z) order over the inner grid, as zarr-python writes, so
+    shards are byte-identical across implementations.  Bit ``b`` of every
+    dimension is interleaved before bit ``b + 1``, dimension 0 lowest, and a
+    dimension stops contributing once its coordinates run out of bits."""
+    cps = tuple(int(c) for c in chunks_per_shard)
+    n = int(np.prod(cps, dtype=np.int64))
+    if n == 0:
+        return ()
+    coords = np.stack(np.unravel_index(np.arange(n, dtype=np.int64), cps), axis=1)
+    bits = [(c - 1).bit_length() for c in cps]
+    codes = np.zeros(n, dtype=np.int64)
+    out_bit = 0
+    for b in range(max(bits, default=0)):
+        for d, nb in enumerate(bits):
+            if b < nb:
+                codes |= ((coords[:, d] >> b) & 1) << out_bit
+                out_bit += 1
+    return tuple(int(j) for j in np.argsort(codes, kind="stable"))
+
+
 def assemble_shard(
-    parts: Sequence[bytes | memoryview | None], codec: ShardingCodec, spec: ChunkSpec
+    parts: Sequence[bytes | memoryview | None],
+    codec: ShardingCodec,
+    spec: ChunkSpec,
+    *,
+    keep_empty: bool = False,
 ) -> bytes | None:
-    """Shard bytes from the encoded inner chunks (C order, None = empty), or None
-    when every inner chunk is empty (the shard is then deleted)."""
-    if all(p is None for p in parts):
+    """Shard bytes from the encoded inner chunks (indexed in C order, None =
+    empty), laid out in :func:`layout_order`.  None when every inner chunk is
+    empty (the shard is then deleted), unless ``keep_empty``: then an index-only
+    shard."""
+    if not keep_empty and all(p is None for p in parts):
         return None
     n = len(parts)
     offsets = np.full(n, EMPTY, dtype=np.uint64)
@@ -397,7 +441,8 @@ def assemble_shard(
     at_start = codec.index_location is ShardingCodecIndexLocation.start
     pos = index_n if at_start else 0
     body = []
-    for j, p in enumerate(parts):
+    for j in layout_order(codec.chunks_per_shard(spec)):
+        p = parts[j]
         if p is None:
             continue
         offsets[j] = pos
