@@ -154,24 +154,13 @@ def _parse_dtype_json(value: object, path: str | None, depth: int = 0) -> np.dty
 def parse_v2_dtype(
     value: object, *, object_codec_id: str | None = None, path: str | None = None
 ) -> tuple[np.dtype, DataType]:
-    """Parse the ``dtype`` of a ``.zarray``.
+    """Parse the ``dtype`` of a ``.zarray`` into ``(stored numpy dtype, DataType)``.
 
-    Parameters
-    ----------
-    value : object
-        A numpy typestring (``"<i4"``, ``">f8"``, ``"|b1"``, ``"|S10"``,
-        ``"<U5"``, ``"|V8"``, ``"<M8[ns]"``, ``"|O"``) or a list of fields
-        ``[["a", "<i4"], ["b", "<f8", [2]]]`` (nested lists for nested records).
-    object_codec_id : str, optional
-        For ``"|O"``: the id of the filter that stores the objects.
-    path : str, optional
-        The document name, used in error messages.
-
-    Returns
-    -------
-    (numpy.dtype, DataType)
-        The stored dtype, with its byte order, and the Zarr data type (whose
-        dtype is in native byte order).
+    ``value`` is a numpy typestring (``"<i4"``, ``">f8"``, ``"|b1"``, ``"|S10"``,
+    ``"<U5"``, ``"|V8"``, ``"<M8[ns]"``, ``"|O"``) or a list of fields
+    ``[["a", "<i4"], ["b", "<f8", [2]]]`` (nested lists for nested records).  The
+    stored dtype keeps the byte order; the data type's dtype is native.  For
+    ``"|O"``, ``object_codec_id`` is the id of the filter storing the objects.
 
     Raises
     ------
@@ -247,28 +236,13 @@ def _b64(value: object, what: str, path: str | None) -> bytes:
 def parse_v2_fill_value(
     value: object, stored: np.dtype, dt: DataType, *, path: str | None = None
 ) -> np.generic | None:
-    """Decode the ``fill_value`` of a ``.zarray``.
+    """Decode the ``fill_value`` of a ``.zarray`` into a scalar of ``dt.dtype`` (or None).
 
-    Parameters
-    ----------
-    value : object
-        The JSON value: ``null``; a number; ``"NaN"``, ``"Infinity"`` or
-        ``"-Infinity"`` for floats; ``[re, im]`` for complex; ``true``/``false``;
-        an integer for datetimes (``-2**63`` is NaT); text for unicode; base64
-        for bytes, void and structured types (the stored bytes of the value).
-        Integer 0 is accepted for bytes, text and structured types (all zeros).
-    stored : numpy.dtype
-        The stored dtype (with byte order).
-    dt : DataType
-        The data type.
-    path : str, optional
-        The document name, used in error messages.
-
-    Returns
-    -------
-    numpy.generic or None
-        A scalar of ``dt.dtype`` (see :func:`zarrc.dtypes.parse_fill_value`), or
-        ``None`` for ``null``.
+    ``value`` is ``null``; a number; ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``
+    for floats; ``[re, im]`` for complex; ``true``/``false``; an integer for
+    datetimes (``-2**63`` is NaT); text for unicode; base64 of the stored bytes
+    for bytes, void and structured types (integer 0 there means all zeros).
+    ``stored`` is the stored dtype and ``path`` names the document in errors.
 
     Raises
     ------
@@ -707,20 +681,10 @@ def parse_array_metadata_v2(
 ) -> ArrayMetadataV2:
     """Parse and validate the ``.zarray`` (and ``.zattrs``) of a Zarr v2 array.
 
-    Parameters
-    ----------
-    zarray : bytes, str or dict
-        The ``.zarray`` document.
-    zattrs : bytes, str or dict, optional
-        The ``.zattrs`` document; missing means no attributes.
-    attributes : bytes, str or dict, optional
-        Another name for ``zattrs``.
-    path : str, optional
-        The name of the ``.zarray`` document (e.g. ``"data/temp/.zarray"``), used in errors.
-
-    Returns
-    -------
-    ArrayMetadataV2
+    The documents are bytes, str or dicts; ``zattrs`` (or its other name
+    ``attributes``) may be missing.  ``path`` names the ``.zarray`` document
+    (e.g. ``"data/temp/.zarray"``) in errors; attribute errors name the
+    ``.zattrs`` next to it.
 
     Raises
     ------
@@ -793,20 +757,8 @@ def parse_group_metadata_v2(
 ) -> GroupMetadataV2:
     """Parse and validate the ``.zgroup`` (and ``.zattrs``) of a Zarr v2 group.
 
-    Parameters
-    ----------
-    zgroup : bytes, str or dict
-        The ``.zgroup`` document; keys besides ``zarr_format`` are ignored.
-    zattrs : bytes, str or dict, optional
-        The ``.zattrs`` document.
-    attributes : bytes, str or dict, optional
-        Another name for ``zattrs``.
-    path : str, optional
-        The name of the ``.zgroup`` document, used in errors.
-
-    Returns
-    -------
-    GroupMetadataV2
+    As :func:`parse_array_metadata_v2`; keys of ``.zgroup`` besides
+    ``zarr_format`` are ignored.
 
     Raises
     ------
@@ -841,21 +793,12 @@ def _node_path(key: str, doc: str | None) -> tuple[str, str]:
 def parse_consolidated_v2(
     doc: DocLike, *, path: str | None = None
 ) -> dict[str, ArrayMetadataV2 | GroupMetadataV2]:
-    """Parse a ``.zmetadata`` document into the metadata of every node it lists.
+    """The metadata of every node a ``.zmetadata`` document lists.
 
-    Parameters
-    ----------
-    doc : bytes, str or dict
-        ``{"metadata": {".zgroup": ..., "a/.zarray": ..., "a/.zattrs": ...},
-        "zarr_consolidated_format": 1}``.
-    path : str, optional
-        The document's name, used in errors.
-
-    Returns
-    -------
-    dict
-        Node path relative to the consolidating group (``""`` for the group
-        itself) -> :class:`ArrayMetadataV2` or :class:`GroupMetadataV2`.
+    ``doc`` is ``{"metadata": {".zgroup": ..., "a/.zarray": ..., "a/.zattrs": ...},
+    "zarr_consolidated_format": 1}``; the result maps node paths relative to the
+    consolidating group (``""`` for the group itself) to :class:`ArrayMetadataV2`
+    or :class:`GroupMetadataV2`.  ``path`` names the document in errors.
 
     Raises
     ------
