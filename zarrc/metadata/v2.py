@@ -94,8 +94,8 @@ def _parse_typestr(value: str, path: str | None) -> np.dtype:
     order, kind, size, unit = match.groups()
     if kind in _SIZED_KINDS and not size:
         raise _dtype_error(f"typestring {value!r} has no item size", path)
-    if (unit is not None) != (kind in "mM"):
-        raise _dtype_error(f"typestring {value!r}: datetimes and only they take a unit", path)
+    if unit is not None and kind not in "mM":
+        raise _dtype_error(f"typestring {value!r}: only datetimes take a unit", path)
     try:
         dtype = np.dtype(value)
     except (TypeError, ValueError) as err:
