@@ -74,6 +74,7 @@ TYPESTRINGS = [
     "<m8[s]",
     ">m8[ms]",
     "<m8[25us]",
+    "<M8",
 ]
 
 STRUCTURED = [
@@ -156,7 +157,6 @@ def test_object_dtype_needs_object_codec() -> None:
         "<S0",
         "<i",
         "<f8[s]",
-        "<M8",
         "|M8[ns]",
         5,
         None,
