@@ -9,12 +9,13 @@ writer; then each (workload, implementation) runs in its own fresh interpreter:
 - ``read`` / ``read-rev``: the whole array with step 1 / step -1 on every axis (the ratio
   shows what a negative step costs).
 
-Each worker opens the array, warms up on a tiny selection of the same kind, resets the
-kernel's peak-RSS mark (``/proc/self/clear_refs``), records ``resource.getrusage().ru_maxrss``
-as its baseline, then times ``--reps`` reads. The peak RSS
-reported is the growth of ``ru_maxrss`` over that baseline, shown next to the budget
-"output size + one decoded chunk per worker thread". Every result is checked (CRC-32) against
-numpy on the source data.
+Each worker opens the array and warms up on a tiny selection of the same kind; then, for each of
+``--reps`` timed reads, it resets the kernel's peak-RSS mark (``/proc/self/clear_refs``) and
+records ``resource.getrusage().ru_maxrss`` as the baseline of that read. ``read`` and
+``read-rev`` run in the same worker, alternating rep by rep, so their ratio sees one load.
+The peak RSS reported is the largest growth of ``ru_maxrss`` over that baseline, shown next to
+the budget "output size + one decoded chunk per worker thread". Every result is checked
+(CRC-32) against numpy on the source data.
 
     python benchmarks/bench_selection.py              # the full-size run (a few minutes)
     python benchmarks/bench_selection.py --quick      # 128^3, 16^3 chunks, smaller selections
@@ -124,45 +125,55 @@ def reset_peak_rss() -> None:
         pass
 
 
+def measure(impl: impls.Impl, workloads: list[str], task: dict[str, Any]) -> dict[str, Any]:
+    """Time ``task["reps"]`` reads of each workload, alternating between them rep by rep
+    (so ``read`` and ``read-rev`` see the same machine load), with the peak RSS of every
+    read measured from a reset peak mark."""
+    reads = {w: reader(impl, w) for w in workloads}
+    sels = {w: selection(w, impl.shape, task, warm=False) for w in workloads}
+    chunk_bytes = int(np.prod(impl.chunks)) * np.dtype(DTYPE).itemsize
+    threads = worker_threads(impl)
+    res: dict[str, Any] = {
+        w: {"times": [], "peaks": [], "threads": threads, "ok": True, "error": None}
+        for w in workloads
+    }
+    for w in workloads:
+        try:
+            reads[w](selection(w, impl.shape, task, warm=True))  # pools, caches, lazy imports
+        except Exception as e:  # noqa: BLE001 - e.g. negative steps unsupported
+            res[w].update(ok=False, error=f"{type(e).__name__}: {e}")
+    for rep in range(task["reps"]):
+        for w in workloads:
+            r = res[w]
+            if not r["ok"]:
+                continue
+            out = None
+            reset_peak_rss()
+            baseline = maxrss_bytes()
+            t0 = time.perf_counter()
+            try:
+                out = np.asarray(reads[w](sels[w]))
+            except Exception as e:  # noqa: BLE001 - e.g. negative steps unsupported
+                r.update(ok=False, error=f"{type(e).__name__}: {e}")
+                continue
+            r["times"].append(time.perf_counter() - t0)
+            r["peaks"].append(maxrss_bytes() - baseline)
+            r["baseline_rss"] = baseline
+            if rep == 0:
+                if crc(out) != task["crcs"][w]:
+                    r.update(ok=False, error="result differs from numpy")
+                r.update(out_bytes=out.nbytes, out_shape=list(out.shape))
+                r["budget"] = out.nbytes + threads * chunk_bytes
+            del out
+    for r in res.values():
+        r["peak_rss"] = max(r["peaks"], default=0)
+    return res
+
+
 def run_worker(task: dict[str, Any]) -> dict[str, Any]:
     impl = impls.get_impl(task["impl"])
     impl.open(task["path"])
-    workload = task["workload"]
-    read = reader(impl, workload)
-    sel = selection(workload, impl.shape, task, warm=False)
-    read(selection(workload, impl.shape, task, warm=True))  # pools, caches, lazy imports
-    reset_peak_rss()
-    baseline = maxrss_bytes()
-    times: list[float] = []
-    result_crc = None
-    out_bytes = 0
-    peak_first = 0
-    for rep in range(task["reps"]):
-        out = None
-        t0 = time.perf_counter()
-        out = np.asarray(read(sel))
-        times.append(time.perf_counter() - t0)
-        if rep == 0:
-            peak_first = maxrss_bytes() - baseline
-            result_crc = crc(out)
-            out_bytes = out.nbytes
-            shape = list(out.shape)
-        del out
-    chunk_bytes = int(np.prod(impl.chunks)) * np.dtype(DTYPE).itemsize
-    threads = worker_threads(impl)
-    return {
-        "ok": result_crc == task["crc"],
-        "error": None if result_crc == task["crc"] else "result differs from numpy",
-        "times": times,
-        "peak_rss_first": peak_first,
-        "peak_rss": maxrss_bytes() - baseline,
-        "baseline_rss": baseline,
-        "out_bytes": out_bytes,
-        "out_shape": shape,
-        "threads": threads,
-        "budget": out_bytes + threads * chunk_bytes,
-        "versions": impl.versions(),
-    }
+    return {"ok": True, "results": measure(impl, task["group"], task), "versions": impl.versions()}
 
 
 def prepare(task: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +247,8 @@ def report(args: argparse.Namespace, meta: dict[str, Any], results: dict[str, An
         f"Command: `{meta['command']}`",
         "",
         "Median and min wall time; ratio = median / zarrc median. Peak RSS: growth of "
-        "`ru_maxrss` over the baseline taken after open, a warm-up and a reset of the peak mark; "
+        "`ru_maxrss` over a baseline taken just before each read (after open, a warm-up and a "
+        "reset of the peak mark), largest over the reps; "
         "budget = output size + one decoded chunk per worker thread (threads in brackets).",
         "",
         "| workload | impl | median s | min s | ratio | peak RSS MiB | budget MiB (threads) "
@@ -271,7 +283,7 @@ def report(args: argparse.Namespace, meta: dict[str, Any], results: dict[str, An
     lines += [
         "",
         "Negative step: median of `arr[::-1, ::-1, ::-1]` / median of "
-        "`arr[::1, ::1, ::1]`, same process kind and data.",
+        "`arr[::1, ::1, ::1]`, timed alternately in the same process.",
         "",
         "| impl | read [::1] s | read [::-1] s | ratio |",
         "|---|---:|---:|---:|",
@@ -283,10 +295,10 @@ def report(args: argparse.Namespace, meta: dict[str, Any], results: dict[str, An
         pm = statistics.median(pos["times"])
         if neg and neg.get("ok"):
             nm = statistics.median(neg["times"])
-            lines.append(f"| {name} | {pm:.3f} | {nm:.3f} | {nm / pm:.2f} |")
+            lines.append(f"| {name} | {fmt_s(pm)} | {fmt_s(nm)} | {nm / pm:.2f} |")
         else:
             err = str((neg or {}).get("error", "not run"))[:60].replace("|", "/")
-            lines.append(f"| {name} | {pm:.3f} | unsupported ({err}) | - |")
+            lines.append(f"| {name} | {fmt_s(pm)} | unsupported ({err}) | - |")
     lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), ""]
     return "\n".join(lines)
 
@@ -355,31 +367,37 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         results: dict[tuple[str, str], Any] = {}
         versions: dict[str, Any] = {}
-        for w in args.workloads:
+        groups = [[w] for w in args.workloads if w not in ("read", "read-rev")]
+        together = [w for w in args.workloads if w in ("read", "read-rev")]
+        if together:
+            groups.append(together)
+        for group in groups:
             for name in args.impls:  # interleaved: drift in machine load hits all alike
                 res = spawn(
                     {
                         **common,
                         "kind": "run",
                         "impl": name,
-                        "workload": w,
+                        "group": group,
                         "reps": args.reps,
-                        "crc": prep["crcs"][w],
+                        "crcs": prep["crcs"],
                     },
                     workdir,
                     args.timeout,
                 )
-                results[(w, name)] = res
                 versions.update(res.get("versions") or {})
-                if res.get("ok"):
-                    med = statistics.median(res["times"])
-                    print(
-                        f"  {w:9s} {name:12s} median {med:8.4f} s  peak +{mib(res['peak_rss'])}"
-                        f" MiB (budget {mib(res['budget'])})",
-                        flush=True,
-                    )
-                else:
-                    print(f"  {w:9s} {name:12s} {res.get('error')}", flush=True)
+                for w in group:
+                    r = res["results"][w] if res.get("ok") else res
+                    results[(w, name)] = r
+                    if r.get("ok"):
+                        med = statistics.median(r["times"])
+                        print(
+                            f"  {w:9s} {name:12s} median {med:8.4f} s  peak +"
+                            f"{mib(r['peak_rss'])} MiB (budget {mib(r['budget'])})",
+                            flush=True,
+                        )
+                    else:
+                        print(f"  {w:9s} {name:12s} {r.get('error')}", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

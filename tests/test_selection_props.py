@@ -2,11 +2,13 @@
 
 Random shapes (0-d and 0-length dimensions included), chunk shapes (partial edge
 chunks, chunks larger than the array), dtypes, codec chains (none, zstd, blosc,
-transpose+gzip) and stores (local, memory).  For each kind -- basic (any step,
-negative too), orthogonal, coordinate, mask and block -- reads are compared with
-the same selection on a numpy array, ``out=`` is checked for every getter (also
-with non-contiguous views), and writes of arrays, broadcastable arrays, lists and
-scalars are mirrored on the numpy array.
+transpose+gzip, shards of zstd chunks), result memory order and stores (local,
+memory).  For each kind -- basic (any step, negative too), orthogonal, coordinate,
+mask and block -- reads are compared with the same selection on a numpy array,
+``out=`` is checked for every getter (also with non-contiguous views), and writes of
+arrays, broadcastable arrays, other layouts and dtypes, lists and scalars are
+mirrored on the numpy array; afterwards exactly the chunks holding something other
+than the fill value are stored.  Resize and append are mirrored the same way.
 """
 
 from __future__ import annotations
