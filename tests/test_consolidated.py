@@ -435,15 +435,6 @@ def test_metadata_property() -> None:
 # --------------------------------------------------------------------------------------
 # format 2: .zmetadata (runs once zarrc.metadata.v2 provides the parsers)
 # --------------------------------------------------------------------------------------
-def _has_v2() -> bool:
-    try:
-        from zarrc.metadata import v2  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return hasattr(v2, "parse_array_metadata_v2") and hasattr(v2, "parse_group_metadata_v2")
-
-
-needs_v2 = pytest.mark.skipif(not _has_v2(), reason="format 2 metadata parsing not available")
 
 
 def _v2_arrays() -> bool:
@@ -485,7 +476,6 @@ def _load(path: Path, store: MemoryStore) -> None:
             store.set(f.relative_to(path).as_posix(), f.read_bytes())
 
 
-@needs_v2
 def test_v2_zarr_python_zmetadata_without_listing(tmp_path: Path) -> None:
     _build_v2(tmp_path)
     zarr.consolidate_metadata(str(tmp_path))
@@ -505,7 +495,6 @@ def test_v2_zarr_python_zmetadata_without_listing(tmp_path: Path) -> None:
         np.testing.assert_array_equal(g["a/arr"][:], np.arange(4))
 
 
-@needs_v2
 def test_v2_consolidate_read_by_zarr_python(tmp_path: Path) -> None:
     _build_v2(tmp_path)
     g = consolidate_metadata(str(tmp_path))
@@ -518,7 +507,6 @@ def test_v2_consolidate_read_by_zarr_python(tmp_path: Path) -> None:
     assert dict(z["a"].attrs) == {"x": [1, 2]}
 
 
-@needs_v2
 def test_v2_changes_drop_zmetadata(tmp_path: Path) -> None:
     _build_v2(tmp_path)
     consolidate_metadata(str(tmp_path))
@@ -535,8 +523,6 @@ def test_v2_changes_drop_zmetadata(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("key", ["../x/.zgroup", "a//b/.zgroup", "/abs/.zgroup"])
 def test_v2_unsafe_zmetadata_key(key: str) -> None:
-    if not _has_v2():
-        pytest.skip("format 2 metadata parsing not available")
     store = MemoryStore()
     store.set(".zgroup", b'{"zarr_format": 2}')
     body = {"metadata": {".zgroup": {"zarr_format": 2}, key: {"zarr_format": 2}}}

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import zarr
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from zarr.core.dtype import get_data_type_from_json, parse_dtype
 
@@ -666,10 +666,12 @@ def fixed_types_and_values(draw: st.DrawFn) -> tuple[DataType, np.generic]:
 
 @st.composite
 def vlen_types_and_values(draw: st.DrawFn) -> tuple[DataType, np.generic]:
+    # numpy's str_ / bytes_ scalars drop trailing NULs: keep NULs out of fill values
     if draw(st.booleans()):
-        return parse_data_type("string"), np.str_(draw(st.text(max_size=50)))
+        text = draw(st.text(st.characters(blacklist_characters="\x00"), max_size=50))
+        return parse_data_type("string"), np.str_(text)
     dt = parse_data_type(draw(st.sampled_from(["variable_length_bytes", "bytes"])))
-    return dt, np.bytes_(draw(st.binary(max_size=50)))
+    return dt, np.bytes_(draw(st.binary(max_size=50)).rstrip(b"\x00"))
 
 
 LEAF_DTYPES = ["i1", "<u2", "<i8", "<f2", "<f4", "<c8", "?", "S3", "<U2", "V2", "<M8[s]", "<m8[h]"]
@@ -751,6 +753,8 @@ def test_zarr_python_reads_our_fill_values(case: tuple[DataType, np.generic]) ->
     dt, value = case
     if dt.name.startswith("r"):
         return  # zarr-python 3.1 has no r<bits> type
+    # numpy string scalars drop trailing NULs, so zarr-python cannot give them back
+    assume(not (dt.name == "string" and "\x00" in str(value)))
     theirs = get_data_type_from_json(json.loads(json.dumps(dt.to_json())), zarr_format=3)
     encoded = json.loads(json.dumps(encode_fill_value(value, dt)))
     back = theirs.from_json_scalar(encoded, zarr_format=3)

@@ -20,7 +20,6 @@ from zarrc.errors import (
     ContainsGroupError,
     GroupNotFoundError,
     InvalidKeyError,
-    MetadataError,
     NodeNotFoundError,
     ReadOnlyError,
 )
@@ -563,27 +562,8 @@ def test_overwrite_below_an_array_deletes_nothing(store: Any, make: Any) -> None
 # --------------------------------------------------------------------------------------
 # format 2 (runs once zarrc.metadata.v2 provides the parsers hierarchy._parse_v2 calls)
 # --------------------------------------------------------------------------------------
-def _has_v2() -> bool:
-    try:
-        from zarrc.metadata import v2  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return hasattr(v2, "parse_array_metadata_v2") and hasattr(v2, "parse_group_metadata_v2")
 
 
-needs_v2 = pytest.mark.skipif(not _has_v2(), reason="format 2 metadata parsing not available")
-
-
-def test_v2_without_parser_is_a_clear_error(tmp_path: Path) -> None:
-    if _has_v2():
-        pytest.skip("format 2 is supported")
-    _zarr_quiet()
-    zarr.open_group(str(tmp_path), mode="w", zarr_format=2)
-    with pytest.raises(MetadataError, match="format 2"):
-        open_group(str(tmp_path), mode="r")
-
-
-@needs_v2
 def test_v2_we_read_zarr_python(tmp_path: Path) -> None:
     _zarr_quiet()
     z = zarr.open_group(str(tmp_path), mode="w", zarr_format=2, attributes={"t": 1})
@@ -605,7 +585,6 @@ def test_v2_we_read_zarr_python(tmp_path: Path) -> None:
     np.testing.assert_array_equal(arr[:], [1, 2, 3])
 
 
-@needs_v2
 def test_v2_zarr_python_reads_ours(tmp_path: Path) -> None:
     _zarr_quiet()
     g = create_group(str(tmp_path / "ours"), zarr_format=2, attributes={"a": [1, None]})

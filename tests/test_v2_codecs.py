@@ -762,18 +762,6 @@ def test_blosc_typesize_follows_numcodecs(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------
 # the engine and Python paths of the pipeline on format 2 chunks
 # --------------------------------------------------------------------------------------
-class _PipelineView:
-    """What the pipeline reads from metadata, for a format 2 array."""
-
-    def __init__(self, meta: ArrayMetadataV2) -> None:
-        self.shape = meta.shape
-        self.chunk_shape = meta.chunk_shape
-        self.dtype = meta.dtype
-        self.fill_value = meta.fill_value_or_default
-        self.chunk_key_encoding = meta.chunk_key_encoding
-        self.codecs = v2_to_codecs(meta)
-
-
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -810,13 +798,13 @@ def test_pipeline_reads_and_writes_v2(tmp_path: Path, kwargs: dict[str, Any]) ->
     meta = parse_array_metadata_v2((tmp_path / "a" / ".zarray").read_bytes())
     sel = normalize_basic_selection((slice(None), slice(None)), meta.shape)
     expected = a[:]
-    local = ArrayPipeline(_PipelineView(meta), LocalStore(str(tmp_path)), "a")
+    local = ArrayPipeline(meta, LocalStore(str(tmp_path)), "a")
     assert np.array_equal(local.read(sel), expected)
     memory = MemoryStore()
     for p in (tmp_path / "a").rglob("*"):
         if p.is_file():
             memory.set("a/" + p.relative_to(tmp_path / "a").as_posix(), p.read_bytes())
-    assert np.array_equal(ArrayPipeline(_PipelineView(meta), memory, "a").read(sel), expected)
+    assert np.array_equal(ArrayPipeline(meta, memory, "a").read(sel), expected)
     local.write(sel, (data * 3).astype(meta.dtype), write_empty=False)
     assert np.array_equal(zarr.open_array(str(tmp_path / "a"), mode="r")[:], data * 3)
 

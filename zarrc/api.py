@@ -22,14 +22,13 @@ from zarrc.errors import (
     ArrayNotFoundError,
     ContainsArrayError,
     ContainsGroupError,
-    MetadataError,
     ReadOnlyError,
 )
 from zarrc.metadata.chunk_key_encoding import ChunkKeyEncoding, parse_chunk_key_encoding
+from zarrc.metadata.v2 import ArrayMetadataV2, parse_array_metadata_v2
 from zarrc.metadata.v3 import (
     ArrayMetadataV3,
     GroupMetadataV3,
-    load_json_object,
     parse_metadata_v3,
 )
 from zarrc.storage import LocalStore, Store, validate_key
@@ -127,14 +126,11 @@ def _parse_cached(raw: bytes, doc_key: str) -> ArrayMetadataV3 | GroupMetadataV3
     return md
 
 
-def _node_kind(store: Store, path: str) -> tuple[str | None, dict | None]:
-    doc_key = _join(path, "zarr.json")
-    raw = store.get(doc_key)
-    if raw is None:
-        return None, None
-    doc = load_json_object(raw, path=doc_key)
-    kind = doc.get("node_type")
-    return (kind if isinstance(kind, str) else "unknown"), doc
+def _node_kind(store: Store, path: str) -> tuple[str | None, None]:
+    """``"array"``, ``"group"`` or None: what exists at ``path``, in either format."""
+    from zarrc.hierarchy import node_kind
+
+    return node_kind(store, path), None
 
 
 def _guess_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
@@ -189,12 +185,15 @@ def _check_parents(store: Store, path: str) -> list[str]:
     return missing
 
 
-def _ensure_parents(store: Store, missing: list[str]) -> None:
+def _ensure_parents(store: Store, missing: list[str], zarr_format: int = 3) -> None:
     """Write group metadata for missing parents (as zarr-python does), never
     replacing one another writer created meanwhile."""
-    doc = GroupMetadataV3(attributes={}).to_json()
+    if zarr_format == 2:
+        name, doc = ".zgroup", b'{\n    "zarr_format": 2\n}'
+    else:
+        name, doc = "zarr.json", GroupMetadataV3(attributes={}).to_json()
     for parent in missing:
-        store.set_if_not_exists(_join(parent, "zarr.json"), doc)
+        store.set_if_not_exists(_join(parent, name), doc)
 
 
 def create_array(
@@ -232,8 +231,8 @@ def create_array(
     ContainsArrayError, ContainsGroupError
         A node exists at the path and ``overwrite`` is False.
     """
-    if zarr_format not in (None, 3):
-        raise ValueError(f"zarr_format {zarr_format!r} is not supported yet; use 3")
+    if zarr_format not in (None, 2, 3):
+        raise ValueError(f"zarr_format must be 2 or 3, got {zarr_format!r}")
     if data is not None:
         data = np.asarray(data)
         if shape is None:
@@ -251,8 +250,33 @@ def create_array(
     shape = _normalize_shape(shape)
     dt = data_type_from_numpy(dtype)
     chunk_shape = _normalize_chunks(chunks, shape, dt.itemsize)
+    if zarr_format == 2:
+        if shards is not None:
+            raise ValueError("sharding needs zarr_format=3")
+        metadata2 = _v2_metadata(
+            shape,
+            dt,
+            chunk_shape,
+            filters,
+            compressors,
+            serializer,
+            fill_value,
+            order,
+            attributes,
+            chunk_key_encoding,
+        )
+        return _create_node(
+            st,
+            path,
+            metadata2,
+            overwrite=overwrite,
+            config=config,
+            order=None,
+            data=data,
+            write_data=write_data,
+        )
     object_codec = getattr(dt, "object_codec_id", None)
-    if object_codec and isinstance(serializer, str) and serializer == "auto":
+    if object_codec and zarr_format != 2 and isinstance(serializer, str) and serializer == "auto":
         # variable-length types: the serializer follows the data type, not the numpy dtype
         from zarrc.codecs.registry import get_codec_class
 
@@ -281,6 +305,29 @@ def create_array(
         attributes=dict(attributes or {}),
         dimension_names=tuple(dimension_names) if dimension_names is not None else None,
     )
+    return _create_node(
+        st,
+        path,
+        metadata,
+        overwrite=overwrite,
+        config=config,
+        order=order,
+        data=data,
+        write_data=write_data,
+    )
+
+
+def _create_node(
+    st: Store,
+    path: str,
+    metadata: Any,
+    *,
+    overwrite: bool,
+    config: dict[str, Any] | None,
+    order: str | None,
+    data: np.ndarray | None,
+    write_data: bool,
+) -> Array:
     # every check before anything is deleted or written
     missing_parents = _check_parents(st, path)
     cfg = dict(config or {})
@@ -295,11 +342,67 @@ def create_array(
         )
     if overwrite and (kind is not None or path):
         st.delete_dir(path)
-    _ensure_parents(st, missing_parents)
-    st.set(_join(path, "zarr.json"), metadata.to_json())
+    _ensure_parents(st, missing_parents, metadata.zarr_format)
+    arr._write_metadata(metadata)
     if data is not None and write_data:
         arr[...] = data
     return arr
+
+
+def _v2_metadata(
+    shape: tuple[int, ...],
+    dt: Any,
+    chunks: tuple[int, ...],
+    filters: Any,
+    compressors: Any,
+    serializer: Any,
+    fill_value: Any,
+    order: str | None,
+    attributes: dict[str, Any] | None,
+    chunk_key_encoding: Any,
+) -> ArrayMetadataV2:
+    """``.zarray`` metadata from create_array's arguments, with zarr-python's v2 defaults."""
+    from zarrc.codecs.v2_chain import codec_to_v2_config
+
+    if not (isinstance(serializer, str) and serializer == "auto"):
+        raise ValueError("zarr_format=2 arrays take no serializer; use filters and compressors")
+
+    def listed(value: Any) -> list[Any]:
+        if value is None:
+            return []
+        if isinstance(value, list | tuple):
+            return list(value)
+        return [value]
+
+    object_codec = getattr(dt, "object_codec_id", None)
+    if isinstance(filters, str) and filters == "auto":
+        filter_configs = [{"id": object_codec}] if object_codec else []
+    else:
+        filter_configs = [codec_to_v2_config(f) for f in listed(filters)]
+        if object_codec and not any(f.get("id") == object_codec for f in filter_configs):
+            filter_configs.insert(0, {"id": object_codec})
+    if isinstance(compressors, str) and compressors == "auto":
+        compressor: dict[str, Any] | None = {"id": "zstd", "level": 0}
+    else:
+        items = listed(compressors)
+        if len(items) > 1:
+            raise ValueError("zarr_format=2 arrays take at most one compressor")
+        compressor = codec_to_v2_config(items[0]) if items else None
+    separator = "."
+    if chunk_key_encoding is not None:
+        separator = parse_chunk_key_encoding(chunk_key_encoding).separator
+    return ArrayMetadataV2(
+        shape=shape,
+        chunks=chunks,
+        stored_dtype=np.dtype(object) if object_codec else dt.dtype,
+        fill_value=normalize_fill_value(fill_value, dt),
+        order=order or "C",
+        dimension_separator=separator,
+        compressor=compressor,
+        filters=tuple(filter_configs) or None,
+        attributes=dict(attributes or {}),
+        data_type=dt,
+    )
 
 
 def _shard_codecs(
@@ -360,9 +463,11 @@ def _open_existing(st: Store, path: str, *, config: dict[str, Any] | None = None
     doc_key = _join(path, "zarr.json")
     raw = st.get(doc_key)
     if raw is None:
-        if st.get(_join(path, ".zarray")) is not None:
-            raise MetadataError("Zarr format 2 arrays are not supported yet", path=doc_key)
-        raise ArrayNotFoundError(f"no array found at path {path!r} in store {st!r}")
+        zarray, zattrs = st.get_many([_join(path, ".zarray"), _join(path, ".zattrs")])
+        if zarray is None:
+            raise ArrayNotFoundError(f"no array found at path {path!r} in store {st!r}")
+        md2 = parse_array_metadata_v2(zarray, zattrs, path=_join(path, ".zarray"))
+        return Array(st, path, md2, config=config)
     md = _parse_cached(raw, doc_key)
     if not isinstance(md, ArrayMetadataV3):
         raise ArrayNotFoundError(f"no array found at path {path!r} in store {st!r}: it is a group")

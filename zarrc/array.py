@@ -228,15 +228,23 @@ class Array:
         if self._read_only:
             raise ReadOnlyError(f"array {self.name!r} is read-only")
 
+    def _write_metadata(self, new: Any) -> None:
+        if new.zarr_format == 2:
+            self._store.set_many(
+                [(_join(self._path, name), doc) for name, doc in new.to_buffer_dict().items()]
+            )
+        else:
+            self._store.set(_join(self._path, "zarr.json"), new.to_json())
+
     def _commit_attributes(self, attrs: dict[str, Any]) -> None:
         self._check_writable()
         new = self._metadata.update_attributes(attrs)
-        self._store.set(_join(self._path, "zarr.json"), new.to_json())
+        self._write_metadata(new)
         self._metadata = new
 
-    def _replace_metadata(self, new: ArrayMetadataV3) -> None:
+    def _replace_metadata(self, new: Any) -> None:
         self._check_writable()
-        self._store.set(_join(self._path, "zarr.json"), new.to_json())
+        self._write_metadata(new)
         self._metadata = new
         self._pipeline = ArrayPipeline(new, self._store, self._path)
 

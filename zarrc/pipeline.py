@@ -19,6 +19,7 @@ import numpy as np
 from zarrc._ext import _engine
 from zarrc.codecs._base import ChunkSpec, Codec
 from zarrc.codecs.chain import CodecChainSpec, parse_codecs
+from zarrc.codecs.v2_chain import v2_codec_chain
 from zarrc.config import config
 from zarrc.errors import (
     ChecksumError,
@@ -136,12 +137,18 @@ class ArrayPipeline:
         self.metadata = metadata
         self.store = store
         self.path = path
-        self.doc_path = _join(path, "zarr.json")
+        v2 = metadata.zarr_format == 2
+        self.doc_path = _join(path, ".zarray" if v2 else "zarr.json")
         self._shape = metadata.shape
         self._chunk_shape = metadata.chunk_shape
         dtype = metadata.dtype
-        spec = ChunkSpec(tuple(metadata.chunk_shape), dtype, metadata.fill_value)
-        self.codecs: CodecChainSpec = _parse_codecs_cached(metadata, spec, self.doc_path)
+        # a v2 null fill value reads as the type's default, as in zarr-python
+        self.fill_value = metadata.fill_value_or_default if v2 else metadata.fill_value
+        spec = ChunkSpec(tuple(metadata.chunk_shape), dtype, self.fill_value)
+        if v2:
+            self.codecs: CodecChainSpec = v2_codec_chain(metadata, path=self.doc_path)
+        else:
+            self.codecs = _parse_codecs_cached(metadata, spec, self.doc_path)
         cke = metadata.chunk_key_encoding
         self.key_prefix, self.key_sep, self.key_0d = cke.c_params()
         self.local: tuple[bytes, bytes, bytes, bool] | None = None
@@ -155,11 +162,11 @@ class ArrayPipeline:
             and not self.codecs.bytes_to_bytes
         ):
             inner = a2b.inner_chain(spec)
-            inner_chain = engine_chain(inner, a2b.chunk_shape, dtype, metadata.fill_value)
+            inner_chain = engine_chain(inner, a2b.chunk_shape, dtype, self.fill_value)
             if inner_chain is not None and not inner_chain[1]:
                 self.shard_path = ShardPath(self, a2b, spec, inner_chain[0])
                 return
-        built = engine_chain(self.codecs, metadata.chunk_shape, dtype, metadata.fill_value)
+        built = engine_chain(self.codecs, metadata.chunk_shape, dtype, self.fill_value)
         if built is None:
             # the engine cannot run this chain: every chunk goes through Python
             self.py_path = PythonPath(self)

@@ -87,7 +87,7 @@ class PythonPath:
         self.dtype = md.dtype
         self.shape = tuple(md.shape)
         self.chunks = tuple(md.chunk_shape)
-        self.fill = md.fill_value
+        self.fill = pipeline.fill_value
         self.spec = ChunkSpec(self.chunks, self.dtype, self.fill)
 
     def _parts(self, sel: Selection) -> list[Part]:
