@@ -25,6 +25,7 @@ from zarrc.array import Array
 from zarrc.config import config
 from zarrc.consolidated import consolidate_metadata, open_consolidated
 from zarrc.group import Group
+from zarrc.migrate import migrate_to_v3
 
 __version__ = "0.1.0"
 
@@ -34,6 +35,7 @@ __all__ = [
     "consolidate_metadata",
     "create_group",
     "group",
+    "migrate_to_v3",
     "open_consolidated",
     "open_group",
     "tree",

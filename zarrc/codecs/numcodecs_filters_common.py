@@ -190,7 +190,10 @@ class NumcodecsFilter(NumcodecsConfigMixin, ArrayArrayCodec):
         arr = to_stored(np.asarray(data), stored).reshape(-1)
         view = self._input_dtype(stored)
         if arr.dtype != view and view.kind not in "OT":
-            arr = arr.view(view)
+            # in a format 3 chain a byte order in the configuration is about values;
+            # format 2 views the stored bytes
+            by_value = self.stored_input is None and native_dtype(arr.dtype) == native_dtype(view)
+            arr = arr.astype(view) if by_value else arr.view(view)
         out_spec = self.resolve_spec(spec)
         out = np.asarray(self._encode_flat(arr))
         if out.dtype != out_spec.dtype and out.dtype.kind not in "OT":
@@ -204,8 +207,11 @@ class NumcodecsFilter(NumcodecsConfigMixin, ArrayArrayCodec):
         try:
             dec = np.ascontiguousarray(self._decode_flat(enc)).reshape(-1)
             if dec.dtype != stored and stored.kind not in "OT" and dec.dtype.kind not in "OT":
-                # Zarr v2 views the filter's output bytes as the array's stored dtype.
-                dec = dec.view(stored)
+                if self.stored_input is None and native_dtype(dec.dtype) == native_dtype(stored):
+                    dec = dec.astype(stored)  # format 3: values, whatever the byte order
+                else:
+                    # Zarr v2 views the filter's output bytes as the array's stored dtype.
+                    dec = dec.view(stored)
         except (ValueError, TypeError, IndexError) as err:
             raise CorruptChunkError(f"{self.codec_id}: {err}", codec=self.codec_name) from err
         if dec.size != _count(spec):
