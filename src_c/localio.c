@@ -18,11 +18,13 @@ static int io_error(zc_err *err, const char *what, const char *path) {
     return code;
 }
 
-int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
-                 size_t direct_len, const uint8_t **data, size_t *len, int *missing, zc_err *err) {
+/* Open a chunk file for reading: *missing when it does not exist; anything
+ * but a regular file (a directory, a FIFO, a device) is an error.  O_NONBLOCK
+ * keeps a FIFO from blocking the open. */
+static int open_regular(const char *path, int *fd_out, uint64_t *size, int *missing,
+                        zc_err *err) {
+    *fd_out = -1;
     *missing = 0;
-    *data = NULL;
-    *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
@@ -37,17 +39,30 @@ int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
         close(fd);
         return rc;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st.st_mode) || st.st_size < 0) {
         close(fd);
         return zc_err_set(err, ZC_EIO, "", "%s is not a regular file", path);
     }
-    size_t size = (size_t)st.st_size;
-    if (st.st_size < 0 || size > maxlen) {
+    *fd_out = fd;
+    *size = (uint64_t)st.st_size;
+    return ZC_OK;
+}
+
+int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
+                 size_t direct_len, const uint8_t **data, size_t *len, int *missing, zc_err *err) {
+    *data = NULL;
+    *len = 0;
+    int fd;
+    uint64_t fsize = 0;
+    int rc0 = open_regular(path, &fd, &fsize, missing, err);
+    if (rc0 != ZC_OK || *missing) return rc0;
+    size_t size = (size_t)fsize;
+    if (fsize > (uint64_t)maxlen) {
         close(fd);
         return zc_err_set(err, ZC_ECORRUPT, "",
-                          "stored chunk %s has %lld bytes, more than any encoding of the chunk "
+                          "stored chunk %s has %llu bytes, more than any encoding of the chunk "
                           "(at most %zu)",
-                          path, (long long)st.st_size, maxlen);
+                          path, (unsigned long long)fsize, maxlen);
     }
     uint8_t *buf = (direct && size == direct_len) ? direct : zc_worker_buf(w, 0, size);
     if (!buf) {
@@ -74,32 +89,17 @@ int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
 
 int zc_file_read_range(const char *path, zc_worker *w, size_t expect, size_t off, size_t len,
                        const uint8_t **data, int *missing, zc_err *err) {
-    *missing = 0;
     *data = NULL;
     if (off > expect || len > expect - off)
         return zc_err_set(err, ZC_EINVAL, "", "range outside the chunk");
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            *missing = 1;
-            return ZC_OK;
-        }
-        return io_error(err, "cannot open", path);
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int rc = io_error(err, "cannot stat", path);
+    int fd;
+    uint64_t fsize = 0;
+    int rc0 = open_regular(path, &fd, &fsize, missing, err);
+    if (rc0 != ZC_OK || *missing) return rc0;
+    if (fsize != (uint64_t)expect) {
         close(fd);
-        return rc;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return zc_err_set(err, ZC_EIO, "", "%s is not a regular file", path);
-    }
-    if ((uint64_t)st.st_size != (uint64_t)expect) {
-        close(fd);
-        return zc_err_set(err, ZC_ESIZE, "bytes", "stored chunk has %lld bytes, expected %zu",
-                          (long long)st.st_size, expect);
+        return zc_err_set(err, ZC_ESIZE, "bytes", "stored chunk has %llu bytes, expected %zu",
+                          (unsigned long long)fsize, expect);
     }
     uint8_t *buf = zc_worker_buf(w, 0, len);
     if (!buf) {

@@ -193,24 +193,7 @@ def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> BlockSe
         )
         ones = (1,) * ndim
         return BlockSelection(dims, ones, (True,) * ndim)
-    items = _expand_ellipsis(items, ndim)
-    dims: list[Dim] = []
-    count, drop = [], []
-    for d, (item, n) in enumerate(zip(items, shape, strict=True)):
-        if isinstance(item, slice):
-            dims.append(_slice_dim(item, n))
-            count.append(dims[-1][2])
-            drop.append(False)
-        elif _is_int(item):
-            dims.append((_check_int(int(item), n, d), 1, 1))
-            count.append(1)
-            drop.append(True)
-        else:
-            raise IndexError(
-                "unsupported selection item for basic indexing; expected integer or slice, "
-                f"got {type(item).__name__}"
-            )
-    return BlockSelection(tuple(dims), tuple(count), tuple(drop))
+    return _block_selection(_expand_ellipsis(items, ndim), shape, "basic")
 
 
 # -- orthogonal ---------------------------------------------------------------------------
@@ -220,6 +203,12 @@ def normalize_orthogonal_selection(selection: Any, shape: tuple[int, ...]) -> Bl
     """Per dimension an int, a slice, an int array (any order, repeats, negatives)
     or a bool array of the dimension's length."""
     items = _expand_ellipsis(_as_items(selection), len(shape))
+    return _block_selection(items, shape, "orthogonal")
+
+
+def _block_selection(items: tuple[Any, ...], shape: tuple[int, ...], kind: str) -> BlockSelection:
+    """Per dimension: a slice, an int (dropping the dimension) or, for orthogonal
+    selections, an int or bool array."""
     dims: list[Dim] = []
     count, drop = [], []
     for d, (item, n) in enumerate(zip(items, shape, strict=True)):
@@ -231,15 +220,20 @@ def normalize_orthogonal_selection(selection: Any, shape: tuple[int, ...]) -> Bl
             dims.append((_check_int(int(item), n, d), 1, 1))
             count.append(1)
             drop.append(True)
-        elif _is_index_like(item):
+        elif kind == "orthogonal" and _is_index_like(item):
             idx = _index_array(item, n, d)
             dims.append(_compact(idx))
             count.append(int(idx.shape[0]))
             drop.append(False)
         else:
+            expected = (
+                "integer or slice"
+                if kind == "basic"
+                else ("integer, slice, integer array or Boolean array")
+            )
             raise IndexError(
-                "unsupported selection item for orthogonal indexing; expected integer, slice, "
-                f"integer array or Boolean array, got {type(item).__name__}"
+                f"unsupported selection item for {kind} indexing; expected {expected}, "
+                f"got {type(item).__name__}"
             )
     return BlockSelection(tuple(dims), tuple(count), tuple(drop))
 
