@@ -480,6 +480,8 @@ def test_chunk_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
             print("refused")
         """
     )
-    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
     assert res.returncode == 0, res.stderr
     assert "refused" in res.stdout

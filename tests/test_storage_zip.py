@@ -61,7 +61,10 @@ def _read_in_subprocess(path: Path, keys: list[str]) -> list[bytes | None]:
         "sys.stdout.buffer.write(pickle.dumps([s.get(k) for k in sys.argv[2:]]))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(path), *keys], capture_output=True, check=True
+        [sys.executable, "-c", code, str(path), *keys],
+        capture_output=True,
+        check=True,
+        cwd=path.parent,  # not the repository: import the package the test run uses
     )
     return pickle.loads(out.stdout)
 
