@@ -184,8 +184,15 @@ def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> BlockSe
     ValueError
         A slice step of zero.
     """
-    items = _as_items(selection)
     ndim = len(shape)
+    if (
+        type(selection) is tuple
+        and len(selection) == ndim
+        and all(type(i) is int for i in selection)
+    ):
+        items = selection
+    else:
+        items = _as_items(selection)
     if len(items) == ndim and all(type(i) is int for i in items):
         # fast path: one element
         dims = tuple(
