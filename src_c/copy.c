@@ -84,6 +84,25 @@ static void copy_row(uint8_t *dst, int64_t ds, const uint8_t *src, int64_t ss, i
         }
         return;
     }
+    if (ds == (int64_t)itemsize && ss == -(int64_t)itemsize &&
+        ((uintptr_t)dst | (uintptr_t)src) % itemsize == 0) {
+        /* a reversed row (negative step): indexed loops the compiler vectorises */
+        switch (itemsize) {
+#define ZC_REV(T)                                                  \
+    {                                                              \
+        T *d = (T *)__builtin_assume_aligned(dst, sizeof(T));       \
+        const T *s = (const T *)__builtin_assume_aligned(src, sizeof(T)); \
+        for (int64_t i = 0; i < n; i++) d[i] = s[-i];              \
+        return;                                                    \
+    }
+        case 1: ZC_REV(uint8_t)
+        case 2: ZC_REV(uint16_t)
+        case 4: ZC_REV(uint32_t)
+        case 8: ZC_REV(uint64_t)
+#undef ZC_REV
+        default: break;
+        }
+    }
     switch (itemsize) {
 #define ZC_ROW(T)                      \
     for (int64_t i = 0; i < n; i++) {  \

@@ -62,9 +62,6 @@ class _Indexer:
         self._set = set_
 
     def __getitem__(self, selection: Any) -> Any:
-        if type(selection) is tuple and all(type(i) is int for i in selection):
-            # one element or a basic selection of ints: skip the dispatch
-            return self._read(normalize_basic_selection(selection, self.shape), None, None)
         fields, selection = _pop_fields(selection)
         return self._get(selection, fields=fields)
 
