@@ -232,7 +232,23 @@ def _located_config(codec_id: str, location: Location | None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, eq=False)
-class CRC32Codec(_Checksum32):
+class _LocatedChecksum(_Checksum32):
+    """A checksum whose place (``location``: "start" or "end") is configurable."""
+
+    v2_keys: ClassVar[frozenset[str]] = frozenset({"location"})
+
+    location: Location | None
+
+    def __init__(self, *, location: Location | None = None) -> None:
+        object.__setattr__(self, "location", _location(location))
+
+    def to_v2_config(self) -> dict[str, Any]:
+        """``{"id": ...}``, with ``"location"`` when one was given (as numcodecs writes)."""
+        return _located_config(self.codec_id, self.location)
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class CRC32Codec(_LocatedChecksum):
     """A CRC-32 (zlib's) of the data, in front by default (numcodecs ``CRC32``).
 
     Parameters
@@ -243,24 +259,14 @@ class CRC32Codec(_Checksum32):
 
     codec_id: ClassVar[str] = "crc32"
     codec_name: ClassVar[str] = "numcodecs.crc32"
-    v2_keys: ClassVar[frozenset[str]] = frozenset({"location"})
-
-    location: Location | None
-
-    def __init__(self, *, location: Location | None = None) -> None:
-        object.__setattr__(self, "location", _location(location))
-
-    def to_v2_config(self) -> dict[str, Any]:
-        """``{"id": "crc32"}``, with ``"location"`` when one was given."""
-        return _located_config(self.codec_id, self.location)
 
     def checksum(self, data: np.ndarray) -> int:
         """``zlib.crc32``."""
         return zlib.crc32(data)
 
 
-@dataclass(frozen=True, eq=False)
-class Adler32Codec(_Checksum32):
+@dataclass(frozen=True, eq=False, init=False)
+class Adler32Codec(_LocatedChecksum):
     """An Adler-32 (zlib's) of the data, in front by default (numcodecs ``Adler32``).
 
     Parameters
@@ -271,24 +277,14 @@ class Adler32Codec(_Checksum32):
 
     codec_id: ClassVar[str] = "adler32"
     codec_name: ClassVar[str] = "numcodecs.adler32"
-    v2_keys: ClassVar[frozenset[str]] = frozenset({"location"})
-
-    location: Location | None
-
-    def __init__(self, *, location: Location | None = None) -> None:
-        object.__setattr__(self, "location", _location(location))
-
-    def to_v2_config(self) -> dict[str, Any]:
-        """``{"id": "adler32"}``, with ``"location"`` when one was given."""
-        return _located_config(self.codec_id, self.location)
 
     def checksum(self, data: np.ndarray) -> int:
         """``zlib.adler32``."""
         return zlib.adler32(data)
 
 
-@dataclass(frozen=True, eq=False)
-class NumcodecsCRC32CCodec(_Checksum32):
+@dataclass(frozen=True, eq=False, init=False)
+class NumcodecsCRC32CCodec(_LocatedChecksum):
     """A CRC-32C of the data, behind by default (numcodecs ``CRC32C``).
 
     Behind the data this is the Zarr v3 ``crc32c`` layout, which the C engine runs.
@@ -301,17 +297,7 @@ class NumcodecsCRC32CCodec(_Checksum32):
 
     codec_id: ClassVar[str] = "crc32c"
     codec_name: ClassVar[str] = "numcodecs.crc32c"
-    v2_keys: ClassVar[frozenset[str]] = frozenset({"location"})
     default_location: ClassVar[Location] = "end"
-
-    location: Location | None
-
-    def __init__(self, *, location: Location | None = None) -> None:
-        object.__setattr__(self, "location", _location(location))
-
-    def to_v2_config(self) -> dict[str, Any]:
-        """``{"id": "crc32c"}``, with ``"location"`` when one was given."""
-        return _located_config(self.codec_id, self.location)
 
     def checksum(self, data: np.ndarray) -> int:
         """CRC-32C (Castagnoli)."""
