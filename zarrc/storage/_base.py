@@ -524,3 +524,30 @@ class Store(ABC):
         """Same kind of store over the same data."""
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class KeyListingMixin:
+    """``list``, ``list_prefix`` and ``list_dir`` for stores that can produce a
+    snapshot of all their keys cheaply (``_keys()``, in the store's own order)."""
+
+    def _keys(self) -> list[str]:
+        raise NotImplementedError
+
+    def list(self) -> Iterator[str]:
+        """Every key, in the store's order."""
+        return iter(self._keys())
+
+    def list_prefix(self, prefix: str) -> Iterator[str]:
+        """Every key starting with the string ``prefix``."""
+        validate_prefix(prefix)
+        return iter([key for key in self._keys() if key.startswith(prefix)])
+
+    def list_dir(self, prefix: str) -> Iterator[str]:
+        """Names of the immediate children (keys and sub-directories) of ``prefix``."""
+        validate_prefix(prefix)
+        dir_prefix = _dir_prefix(prefix)
+        cut = len(dir_prefix)
+        names = dict.fromkeys(
+            key[cut:].split("/", 1)[0] for key in self._keys() if key.startswith(dir_prefix)
+        )
+        return iter(names)

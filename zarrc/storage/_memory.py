@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from typing import Any
 
 from zarrc.storage._base import (
     ByteRequest,
     BytesLike,
+    KeyListingMixin,
     Store,
     _dir_prefix,
     as_byte_view,
@@ -25,7 +26,7 @@ def _to_bytes(value: Any) -> bytes:
     return value if type(value) is bytes else as_byte_view(value).tobytes()
 
 
-class MemoryStore(Store):
+class MemoryStore(KeyListingMixin, Store):
     """A store holding its values in memory.
 
     Values are kept as immutable ``bytes``: later changes to the object passed
@@ -188,22 +189,3 @@ class MemoryStore(Store):
         # A snapshot, so callers may mutate the store while iterating.
         with self._lock:
             return list(self._store_dict)
-
-    def list(self) -> Iterator[str]:
-        """Every key, in insertion order."""
-        return iter(self._keys())
-
-    def list_prefix(self, prefix: str) -> Iterator[str]:
-        """Every key starting with the string ``prefix``."""
-        validate_prefix(prefix)
-        return iter([key for key in self._keys() if key.startswith(prefix)])
-
-    def list_dir(self, prefix: str) -> Iterator[str]:
-        """Names of the immediate children (keys and sub-directories) of ``prefix``."""
-        validate_prefix(prefix)
-        dir_prefix = _dir_prefix(prefix)
-        cut = len(dir_prefix)
-        names = dict.fromkeys(
-            key[cut:].split("/", 1)[0] for key in self._keys() if key.startswith(dir_prefix)
-        )
-        return iter(names)

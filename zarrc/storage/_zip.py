@@ -20,7 +20,7 @@ import time
 import weakref
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -28,6 +28,7 @@ from zarrc.errors import StoreError
 from zarrc.storage._base import (
     ByteRequest,
     BytesLike,
+    KeyListingMixin,
     Store,
     _dir_prefix,
     _key_problem,
@@ -312,7 +313,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class ZipStore(Store):
+class ZipStore(KeyListingMixin, Store):
     """A store holding its keys as members of a zip archive.
 
     Parameters
@@ -560,25 +561,6 @@ class ZipStore(Store):
         # A snapshot, so callers may change the store while iterating.
         with self._archive.lock:
             return list(self._opened().index)
-
-    def list(self) -> Iterator[str]:
-        """Every key, in the order the members were written."""
-        return iter(self._keys())
-
-    def list_prefix(self, prefix: str) -> Iterator[str]:
-        """Every key starting with the string ``prefix``."""
-        validate_prefix(prefix)
-        return iter([key for key in self._keys() if key.startswith(prefix)])
-
-    def list_dir(self, prefix: str) -> Iterator[str]:
-        """Names of the immediate children (keys and sub-directories) of ``prefix``."""
-        validate_prefix(prefix)
-        dir_prefix = _dir_prefix(prefix)
-        cut = len(dir_prefix)
-        names = dict.fromkeys(
-            key[cut:].split("/", 1)[0] for key in self._keys() if key.startswith(dir_prefix)
-        )
-        return iter(names)
 
 
 def _rebuild(path: str, read_only: bool, compression: int, allow_zip64: bool) -> ZipStore:
