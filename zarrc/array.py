@@ -18,6 +18,7 @@ from zarrc.codecs._base import Codec
 from zarrc.config import config as global_config
 from zarrc.errors import ReadOnlyError
 from zarrc.metadata.v3 import ArrayMetadataV3
+from zarrc.node import NodeIdentity
 from zarrc.pipeline import ArrayPipeline
 from zarrc.selection import (
     BlockSelection,
@@ -74,7 +75,7 @@ def _join(*parts: str) -> str:
     return "/".join(p for p in parts if p)
 
 
-class Array:
+class Array(NodeIdentity):
     """A Zarr array in a store.
 
     Made by :func:`zarrc.create_array`, :func:`zarrc.open_array` and friends,
@@ -106,26 +107,6 @@ class Array:
         self._pipeline = ArrayPipeline(metadata, store, path)
 
     # -- identity ------------------------------------------------------------------
-    @property
-    def store(self) -> Store:
-        """The store holding the array."""
-        return self._store
-
-    @property
-    def path(self) -> str:
-        """Path of the array inside its store ("" at the root)."""
-        return self._path
-
-    @property
-    def name(self) -> str:
-        """Absolute name of the array in its hierarchy, e.g. ``"/a/b"``."""
-        return "/" + self._path
-
-    @property
-    def basename(self) -> str:
-        """Last segment of the path."""
-        return self._path.rsplit("/", 1)[-1]
-
     @property
     def metadata(self) -> ArrayMetadataV3:
         """The parsed ``zarr.json`` of the array."""

@@ -46,6 +46,7 @@ from zarrc.hierarchy import (
     survey,
 )
 from zarrc.metadata.v3 import GroupMetadataV3
+from zarrc.node import NodeIdentity
 from zarrc.storage import Store
 
 __all__ = ["Group", "GroupInfo", "create_group_node"]
@@ -190,7 +191,7 @@ class GroupInfo:
 # --------------------------------------------------------------------------------------
 # Group
 # --------------------------------------------------------------------------------------
-class Group:
+class Group(NodeIdentity):
     """A Zarr group in a store.
 
     Made by :func:`zarrc.api_groups.open_group`, :func:`~zarrc.api_groups.create_group`,
@@ -271,26 +272,6 @@ class Group:
         return cls(store, path, md, read_only=read_only, snapshot=snap, use_consolidated=use)
 
     # -- identity --------------------------------------------------------------------
-    @property
-    def store(self) -> Store:
-        """The store holding the group."""
-        return self._store
-
-    @property
-    def path(self) -> str:
-        """Path of the group in its store (``""`` at the root)."""
-        return self._path
-
-    @property
-    def name(self) -> str:
-        """Absolute name in the hierarchy, h5py style: ``"/"`` or ``"/a/b"``."""
-        return "/" + self._path
-
-    @property
-    def basename(self) -> str:
-        """Last segment of the name (``""`` for the root)."""
-        return self._path.rpartition("/")[2]
-
     @property
     def metadata(self) -> NodeMetadata:
         """The group's metadata; at a consolidating group, with its consolidated metadata."""
