@@ -14,18 +14,18 @@ import numpy as np
 import pytest
 import zarr
 
-from zarrc.api import create_array
-from zarrc.api_groups import create_group, open_group
-from zarrc.array import Array
-from zarrc.consolidated import consolidate_metadata, open_consolidated
+from zarrc.api.creation import create_array
+from zarrc.api.groups import create_group, open_group
+from zarrc.core.array import Array
+from zarrc.core.group import Group
+from zarrc.core.nodes import open_node
 from zarrc.errors import (
     ContainsArrayError,
     GroupNotFoundError,
     MetadataError,
     ReadOnlyError,
 )
-from zarrc.group import Group
-from zarrc.hierarchy import open_node
+from zarrc.hierarchy.consolidated import consolidate_metadata, open_consolidated
 from zarrc.storage import MemoryStore
 
 
@@ -439,7 +439,7 @@ def test_metadata_property() -> None:
 
 def _v2_arrays() -> bool:
     """Whether Array objects accept format 2 metadata yet."""
-    from zarrc.hierarchy import make_array, read_node
+    from zarrc.core.nodes import make_array, read_node
 
     store = MemoryStore()
     store.set(".zarray", json.dumps(V2_ZARRAY).encode())

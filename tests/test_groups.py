@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 import zarr
 
-from zarrc.api import create_array, open_array
-from zarrc.api_groups import create_group, group, open_array_or_group, open_group, tree
-from zarrc.array import Array
+from zarrc.api.creation import create_array, open_array
+from zarrc.api.groups import create_group, group, open_array_or_group, open_group, tree
+from zarrc.core.array import Array
+from zarrc.core.group import Group
+from zarrc.core.nodes import TreeRepr, open_node
 from zarrc.errors import (
     ContainsArrayError,
     ContainsGroupError,
@@ -23,8 +25,6 @@ from zarrc.errors import (
     NodeNotFoundError,
     ReadOnlyError,
 )
-from zarrc.group import Group
-from zarrc.hierarchy import TreeRepr, open_node
 from zarrc.storage import LocalStore, MemoryStore
 
 NAMES = ["plain", "with space", "dots.in.name", "ünïcødé", "日本語", "a-b_c", "..x", "x.."]

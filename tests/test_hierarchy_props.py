@@ -20,11 +20,11 @@ import zarr
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zarrc.api_groups import create_group, open_group
-from zarrc.array import Array
-from zarrc.consolidated import consolidate_metadata
+from zarrc.api.groups import create_group, open_group
+from zarrc.core.array import Array
+from zarrc.core.group import Group
 from zarrc.errors import ContainsArrayError, ContainsGroupError
-from zarrc.group import Group
+from zarrc.hierarchy.consolidated import consolidate_metadata
 from zarrc.storage import MemoryStore
 
 NAMES = st.sampled_from(["a", "b", "ü ñ", "x.y", "日"])

@@ -12,7 +12,7 @@ import zarr
 
 import zarrc
 from zarrc.errors import NodeNotFoundError
-from zarrc.migrate import migrate_to_v3
+from zarrc.hierarchy.migrate import migrate_to_v3
 
 CASES = [
     ("<f8", {"compressors": numcodecs.Blosc(cname="lz4")}, "C"),

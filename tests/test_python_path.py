@@ -1,7 +1,7 @@
 """The Python path (codecs without C kernels) against the engine path.
 
 An identity array-to-array codec without a C kernel forces every chunk of an
-array through zarrc.pipeline_py; the same data written through the engine must
+array through zarrc.pipeline.python; the same data written through the engine must
 give the same values and byte-identical chunks.
 """
 

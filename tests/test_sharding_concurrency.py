@@ -62,7 +62,7 @@ def _no_lock(self: Any, keys: list[str]) -> Iterator[None]:
 
 
 def disable_shard_lock() -> None:
-    from zarrc.pipeline_shard import ShardPath
+    from zarrc.pipeline.shard import ShardPath
 
     ShardPath._locked = _no_lock  # type: ignore[method-assign]
 

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 import zarrc
 from zarrc import codecs
 from zarrc.codecs._base import ChunkSpec
-from zarrc.sharding import ShardingCodec
+from zarrc.codecs.sharding.codec import ShardingCodec
 
 DTYPES = ["bool", "int8", "uint16", "int32", "int64", "float32", "float64", "complex64"]
 CODECS = ["none", "zstd", "blosc", "gzip+crc32c", "transpose", "nested"]

@@ -13,7 +13,6 @@ import pytest
 from zarrc.errors import ReadOnlyError
 from zarrc.storage import (
     FsspecStore,
-    LatencyStore,
     LocalStore,
     MemoryStore,
     Store,
@@ -21,6 +20,7 @@ from zarrc.storage import (
     make_store,
 )
 from zarrc.storage._resolve import StorageOptionsError
+from zarrc.testing.latency import LatencyStore
 
 # Options that make an s3fs client without contacting anything (nothing is read here).
 _S3_OPTIONS = {

@@ -36,8 +36,8 @@ from zarrc.codecs import (
     codec_from_dict,
     parse_codecs,
 )
-from zarrc.codecs.numcodecs_bz2 import BZ2Codec
-from zarrc.codecs.numcodecs_checksums import (
+from zarrc.codecs.numcodecs.bz2 import BZ2Codec
+from zarrc.codecs.numcodecs.checksums import (
     Adler32Codec,
     CRC32Codec,
     Fletcher32Codec,
@@ -46,15 +46,15 @@ from zarrc.codecs.numcodecs_checksums import (
     fletcher32,
     jenkins_lookup3,
 )
-from zarrc.codecs.numcodecs_filters_astype import AsTypeCodec
-from zarrc.codecs.numcodecs_filters_bitround import BitRoundCodec
-from zarrc.codecs.numcodecs_filters_delta import DeltaCodec
-from zarrc.codecs.numcodecs_filters_packbits import PackBitsCodec
-from zarrc.codecs.numcodecs_filters_shuffle import ShuffleCodec
-from zarrc.codecs.numcodecs_generic import NumcodecsCodec, generic_codec_from_v2_config
-from zarrc.codecs.numcodecs_lz4 import LZ4Codec
-from zarrc.codecs.numcodecs_lzma import LZMACodec
-from zarrc.codecs.numcodecs_zlib import ZlibCodec
+from zarrc.codecs.numcodecs.filters_astype import AsTypeCodec
+from zarrc.codecs.numcodecs.filters_bitround import BitRoundCodec
+from zarrc.codecs.numcodecs.filters_delta import DeltaCodec
+from zarrc.codecs.numcodecs.filters_packbits import PackBitsCodec
+from zarrc.codecs.numcodecs.filters_shuffle import ShuffleCodec
+from zarrc.codecs.numcodecs.generic import NumcodecsCodec, generic_codec_from_v2_config
+from zarrc.codecs.numcodecs.lz4 import LZ4Codec
+from zarrc.codecs.numcodecs.lzma import LZMACodec
+from zarrc.codecs.numcodecs.zlib import ZlibCodec
 from zarrc.codecs.v2_chain import (
     codec_from_v2_config,
     codec_to_v2_config,
@@ -779,8 +779,8 @@ def test_blosc_typesize_follows_numcodecs(tmp_path: Path) -> None:
     ),
 )
 def test_pipeline_reads_and_writes_v2(tmp_path: Path, kwargs: dict[str, Any]) -> None:
-    from zarrc.pipeline import ArrayPipeline
-    from zarrc.selection import normalize_basic_selection
+    from zarrc.core.selection import normalize_basic_selection
+    from zarrc.pipeline.request import ArrayPipeline
     from zarrc.storage import LocalStore, MemoryStore
 
     a = zarr.create_array(

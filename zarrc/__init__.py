@@ -4,7 +4,7 @@ A drop-in for zarr-python 3's array API (``import zarrc as zarr``).
 """
 
 from zarrc import codecs, errors, storage
-from zarrc.api import (
+from zarrc.api.creation import (
     array,
     create_array,
     empty,
@@ -20,12 +20,12 @@ from zarrc.api import (
     zeros,
     zeros_like,
 )
-from zarrc.api_groups import create_group, group, open_group, tree
-from zarrc.array import Array
+from zarrc.api.groups import create_group, group, open_group, tree
 from zarrc.config import config
-from zarrc.consolidated import consolidate_metadata, open_consolidated
-from zarrc.group import Group
-from zarrc.migrate import migrate_to_v3
+from zarrc.core.array import Array
+from zarrc.core.group import Group
+from zarrc.hierarchy.consolidated import consolidate_metadata, open_consolidated
+from zarrc.hierarchy.migrate import migrate_to_v3
 
 __version__ = "0.1.0"
 

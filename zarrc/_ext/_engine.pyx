@@ -24,7 +24,7 @@ import numpy as np
 
 
 class EngineError(Exception):
-    """A failed request, as reported by the engine (converted by zarrc.pipeline)."""
+    """A failed request, as reported by the engine (converted by zarrc.pipeline.request)."""
 
     def __init__(self, code, sys_errno, chunk, codec, msg):
         super().__init__(msg)

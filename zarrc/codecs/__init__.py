@@ -5,13 +5,10 @@ arguments, defaults and JSON.  They describe codecs; the C engine runs the
 built-in ones (see :meth:`Codec.c_kernel`), and each also has a Python
 implementation used for codecs without a kernel and as the engine's test oracle.
 
-Importing this package registers the built-in codecs.  ``ShardingCodec`` lives in
-:mod:`zarrc.sharding` and is loaded on first access.
+Importing this package registers the built-in codecs.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from zarrc.codecs._base import (
     ArrayArrayCodec,
@@ -26,32 +23,33 @@ from zarrc.codecs.bytes import BytesCodec, Endian
 from zarrc.codecs.chain import CodecChainSpec, normalize_codecs_for_create, parse_codecs
 from zarrc.codecs.crc32c import Crc32cCodec
 from zarrc.codecs.gzip import GzipCodec
-from zarrc.codecs.numcodecs_bz2 import BZ2Codec
-from zarrc.codecs.numcodecs_checksums import (
+from zarrc.codecs.numcodecs.bz2 import BZ2Codec
+from zarrc.codecs.numcodecs.checksums import (
     Adler32Codec,
     CRC32Codec,
     Fletcher32Codec,
     JenkinsLookup3Codec,
     NumcodecsCRC32CCodec,
 )
-from zarrc.codecs.numcodecs_filters_astype import AsTypeCodec
-from zarrc.codecs.numcodecs_filters_bitround import BitRoundCodec
-from zarrc.codecs.numcodecs_filters_categorize import CategorizeCodec
-from zarrc.codecs.numcodecs_filters_delta import DeltaCodec
-from zarrc.codecs.numcodecs_filters_fixedscaleoffset import FixedScaleOffsetCodec
-from zarrc.codecs.numcodecs_filters_packbits import PackBitsCodec
-from zarrc.codecs.numcodecs_filters_quantize import QuantizeCodec
-from zarrc.codecs.numcodecs_filters_shuffle import ShuffleCodec
-from zarrc.codecs.numcodecs_generic import NumcodecsCodec
-from zarrc.codecs.numcodecs_lz4 import LZ4Codec
-from zarrc.codecs.numcodecs_lzma import LZMACodec
-from zarrc.codecs.numcodecs_zlib import ZlibCodec
+from zarrc.codecs.numcodecs.filters_astype import AsTypeCodec
+from zarrc.codecs.numcodecs.filters_bitround import BitRoundCodec
+from zarrc.codecs.numcodecs.filters_categorize import CategorizeCodec
+from zarrc.codecs.numcodecs.filters_delta import DeltaCodec
+from zarrc.codecs.numcodecs.filters_fixedscaleoffset import FixedScaleOffsetCodec
+from zarrc.codecs.numcodecs.filters_packbits import PackBitsCodec
+from zarrc.codecs.numcodecs.filters_quantize import QuantizeCodec
+from zarrc.codecs.numcodecs.filters_shuffle import ShuffleCodec
+from zarrc.codecs.numcodecs.generic import NumcodecsCodec
+from zarrc.codecs.numcodecs.lz4 import LZ4Codec
+from zarrc.codecs.numcodecs.lzma import LZMACodec
+from zarrc.codecs.numcodecs.zlib import ZlibCodec
 from zarrc.codecs.registry import (
     codec_from_dict,
     get_codec_class,
     register_codec,
     registered_codecs,
 )
+from zarrc.codecs.sharding import ShardingCodec, ShardingCodecIndexLocation
 from zarrc.codecs.transpose import TransposeCodec
 from zarrc.codecs.v2_chain import codec_to_v2_config, v2_codec_chain, v2_to_codecs
 from zarrc.codecs.vlen_bytes import VLenBytesCodec
@@ -107,14 +105,3 @@ __all__ = [
     "v2_codec_chain",
     "v2_to_codecs",
 ]
-
-# Names served by zarrc.sharding, which itself builds on this package.
-_FROM_SHARDING = frozenset({"ShardingCodec", "ShardingCodecIndexLocation"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FROM_SHARDING:
-        from zarrc import sharding
-
-        return getattr(sharding, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,7 +35,7 @@ ENTRY_POINT_GROUP = "zarrc.codecs"
 # Codecs that live outside this package and are imported on first use, so that
 # importing ``zarrc.codecs`` does not pull in (or circularly import) them.
 _LAZY_BUILTINS: dict[str, str] = {
-    "sharding_indexed": "zarrc.sharding:ShardingCodec",
+    "sharding_indexed": "zarrc.codecs.sharding.codec:ShardingCodec",
 }
 
 _lock = threading.RLock()

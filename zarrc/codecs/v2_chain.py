@@ -35,27 +35,27 @@ from zarrc.codecs.bytes import BytesCodec
 from zarrc.codecs.chain import CodecChainSpec, parse_codecs
 from zarrc.codecs.crc32c import Crc32cCodec
 from zarrc.codecs.gzip import GzipCodec
-from zarrc.codecs.numcodecs_bz2 import BZ2Codec
-from zarrc.codecs.numcodecs_checksums import (
+from zarrc.codecs.numcodecs.bz2 import BZ2Codec
+from zarrc.codecs.numcodecs.checksums import (
     Adler32Codec,
     CRC32Codec,
     Fletcher32Codec,
     JenkinsLookup3Codec,
     NumcodecsCRC32CCodec,
 )
-from zarrc.codecs.numcodecs_filters_astype import AsTypeCodec
-from zarrc.codecs.numcodecs_filters_bitround import BitRoundCodec
-from zarrc.codecs.numcodecs_filters_categorize import CategorizeCodec
-from zarrc.codecs.numcodecs_filters_common import NumcodecsFilter, memory_dtype
-from zarrc.codecs.numcodecs_filters_delta import DeltaCodec
-from zarrc.codecs.numcodecs_filters_fixedscaleoffset import FixedScaleOffsetCodec
-from zarrc.codecs.numcodecs_filters_packbits import PackBitsCodec
-from zarrc.codecs.numcodecs_filters_quantize import QuantizeCodec
-from zarrc.codecs.numcodecs_filters_shuffle import ShuffleCodec
-from zarrc.codecs.numcodecs_generic import check_v2_config, generic_codec_from_v2_config
-from zarrc.codecs.numcodecs_lz4 import LZ4Codec
-from zarrc.codecs.numcodecs_lzma import LZMACodec
-from zarrc.codecs.numcodecs_zlib import ZlibCodec
+from zarrc.codecs.numcodecs.filters_astype import AsTypeCodec
+from zarrc.codecs.numcodecs.filters_bitround import BitRoundCodec
+from zarrc.codecs.numcodecs.filters_categorize import CategorizeCodec
+from zarrc.codecs.numcodecs.filters_common import NumcodecsFilter, memory_dtype
+from zarrc.codecs.numcodecs.filters_delta import DeltaCodec
+from zarrc.codecs.numcodecs.filters_fixedscaleoffset import FixedScaleOffsetCodec
+from zarrc.codecs.numcodecs.filters_packbits import PackBitsCodec
+from zarrc.codecs.numcodecs.filters_quantize import QuantizeCodec
+from zarrc.codecs.numcodecs.filters_shuffle import ShuffleCodec
+from zarrc.codecs.numcodecs.generic import check_v2_config, generic_codec_from_v2_config
+from zarrc.codecs.numcodecs.lz4 import LZ4Codec
+from zarrc.codecs.numcodecs.lzma import LZMACodec
+from zarrc.codecs.numcodecs.zlib import ZlibCodec
 from zarrc.codecs.registry import codec_from_dict, get_codec_class
 from zarrc.codecs.transpose import TransposeCodec
 from zarrc.codecs.zstd import ZstdCodec

@@ -24,9 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from zarrc.dtypes import DataType, data_type_from_numpy
-from zarrc.errors import MetadataError, ZarrcError
-from zarrc.metadata.chunk_key_encoding import ChunkKeyEncoding
-from zarrc.metadata.v2_types import (
+from zarrc.dtypes.v2 import (
     dtype_error,
     encode_v2_dtype,
     encode_v2_fill_value,
@@ -34,6 +32,8 @@ from zarrc.metadata.v2_types import (
     parse_v2_dtype,
     parse_v2_fill_value,
 )
+from zarrc.errors import MetadataError, ZarrcError
+from zarrc.metadata.chunk_key_encoding import ChunkKeyEncoding
 from zarrc.metadata.v3 import load_json_object
 
 __all__ = [

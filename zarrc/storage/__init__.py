@@ -17,7 +17,6 @@ from zarrc.storage._base import (
     validate_prefix,
 )
 from zarrc.storage._fsspec import FsspecStore
-from zarrc.storage._latency import LatencyStore
 from zarrc.storage._local import TEMP_PREFIX, LocalStore
 from zarrc.storage._memory import MemoryStore
 from zarrc.storage._resolve import make_store
@@ -28,7 +27,6 @@ __all__ = [
     "ByteRequest",
     "BytesLike",
     "FsspecStore",
-    "LatencyStore",
     "LocalStore",
     "MemoryStore",
     "OffsetByteRequest",

@@ -35,7 +35,7 @@ from zarrc.storage._base import (
     check_byte_request,
     validate_prefix,
 )
-from zarrc.storage._latency import concurrent_map
+from zarrc.storage._concurrent import concurrent_map
 
 __all__ = ["FsspecStore"]
 

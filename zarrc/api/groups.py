@@ -1,0 +1,245 @@
+"""Top-level group functions with zarr-python 3's names, arguments and modes.
+
+``create_group``, ``open_group`` and ``group``, and the group half of
+``zarrc.open`` (:func:`open_array_or_group`).
+
+Modes (as zarr-python): ``"r"`` read-only, must exist; ``"r+"`` read/write, must
+exist; ``"a"`` read/write, created if missing; ``"w"`` created, replacing
+anything at the path; ``"w-"`` created, failing if a node exists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zarrc.core.group import Group, create_group_node
+from zarrc.core.nodes import is_group_metadata, make_array, normalize_path, read_node
+from zarrc.errors import ContainsArrayError, GroupNotFoundError, NodeNotFoundError
+from zarrc.storage import Store
+
+if TYPE_CHECKING:
+    from zarrc.core.array import Array
+    from zarrc.core.nodes import TreeRepr
+
+__all__ = ["create_group", "group", "open_array_or_group", "open_group", "tree"]
+
+_MODES = ("r", "r+", "a", "w", "w-")
+
+
+def _check_args(mode: str, zarr_format: int | None, storage_options: dict[str, Any] | None) -> None:
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    if zarr_format not in (None, 2, 3):
+        raise ValueError(f"zarr_format must be 2, 3 or None, got {zarr_format!r}")
+
+
+def _store(store: Any, mode: str, storage_options: dict[str, Any] | None = None) -> Store:
+    from zarrc.api.creation import make_store
+
+    return make_store(store, mode=mode, storage_options=storage_options)
+
+
+def _format(zarr_format: int | None, zarr_version: int | None) -> int | None:
+    if zarr_version is not None:
+        if zarr_format is not None and zarr_format != zarr_version:
+            raise ValueError("zarr_version and zarr_format differ; give only zarr_format")
+        return zarr_version
+    return zarr_format
+
+
+def create_group(
+    store: Any,
+    *,
+    path: str | None = None,
+    overwrite: bool = False,
+    attributes: dict[str, Any] | None = None,
+    zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Group:
+    """Create a group.
+
+    Parameters
+    ----------
+    store : Store, str, os.PathLike, dict or None
+        Where: a Store, a local directory, a dict (kept in memory) or None (a new
+        MemoryStore).
+    path : str, optional
+        The group's path in the store (default: the root).  Missing parent
+        groups are created.
+    overwrite : bool
+        Replace whatever exists at ``path`` (everything below it is deleted).
+    attributes : dict, optional
+        User attributes.
+    zarr_format : {2, 3, None}
+        Default 3.
+    storage_options : dict, optional
+        For remote stores (not supported yet).
+
+    Returns
+    -------
+    Group
+
+    Raises
+    ------
+    ContainsGroupError, ContainsArrayError
+        A node exists at ``path`` and ``overwrite`` is False.
+    """
+    _check_args("a", zarr_format, storage_options)
+    st = _store(store, "a", storage_options)
+    p = normalize_path(path)
+    md = create_group_node(
+        st, p, attributes=attributes, overwrite=overwrite, zarr_format=zarr_format or 3
+    )
+    return Group(st, p, md)
+
+
+def open_group(
+    store: Any = None,
+    *,
+    mode: str = "a",
+    cache_attrs: bool | None = None,
+    synchronizer: Any = None,
+    path: str | None = None,
+    chunk_store: Any = None,
+    storage_options: dict[str, Any] | None = None,
+    zarr_version: int | None = None,
+    zarr_format: int | None = None,
+    meta_array: Any = None,
+    attributes: dict[str, Any] | None = None,
+    use_consolidated: bool | str | None = None,
+) -> Group:
+    """Open a group with file-like modes, creating it where the mode says so.
+
+    Parameters
+    ----------
+    store : Store, str, os.PathLike, dict or None
+        Where the group lives (None: a new MemoryStore).
+    mode : {"r", "r+", "a", "w", "w-"}
+        ``"r"`` read-only, must exist; ``"r+"`` must exist; ``"a"`` created if
+        missing; ``"w"`` created, replacing anything at ``path``; ``"w-"``
+        created, failing if anything exists.
+    path : str, optional
+        The group's path in the store (default: the root).
+    storage_options : dict, optional
+        For remote stores (not supported yet).
+    zarr_format : {2, 3, None}
+        Only open this format; the format of a new group (default 3).
+    attributes : dict, optional
+        Attributes of a newly created group (ignored when opening).
+    use_consolidated : bool or str, optional
+        ``None``: use the group's consolidated metadata when present;
+        ``True``: it must be present; ``False``: ignore it.  A str names the
+        format 2 consolidated document (default ``.zmetadata``).
+    cache_attrs, synchronizer, chunk_store, meta_array, zarr_version
+        Accepted for compatibility: ``zarr_version`` is ``zarr_format``;
+        ``chunk_store`` must be None; the others are ignored.
+
+    Returns
+    -------
+    Group
+
+    Raises
+    ------
+    GroupNotFoundError
+        Mode ``"r"``/``"r+"`` and no group at ``path``.
+    ContainsArrayError
+        An array is at ``path``.
+    ContainsGroupError
+        Mode ``"w-"`` and a group is at ``path``.
+    MetadataError
+        ``use_consolidated=True`` and the group has no consolidated metadata.
+    """
+    mode = mode or "a"
+    zarr_format = _format(zarr_format, zarr_version)
+    _check_args(mode, zarr_format, storage_options)
+    if chunk_store is not None:
+        raise ValueError("a separate chunk_store is not supported")
+    st = _store(store, mode, storage_options)
+    p = normalize_path(path)
+    if mode in ("r", "r+", "a"):
+        md = read_node(st, p, zarr_format=zarr_format)
+        if md is not None:
+            if not is_group_metadata(md):
+                raise ContainsArrayError(f"an array exists at path {p!r} in store {st!r}")
+            return Group._from_metadata(st, p, md, use_consolidated=use_consolidated)
+        if mode != "a":
+            raise GroupNotFoundError(f"no group found at path {p!r} in store {st!r}")
+    md = create_group_node(
+        st, p, attributes=attributes, overwrite=mode == "w", zarr_format=zarr_format or 3
+    )
+    return Group(st, p, md)
+
+
+def group(
+    store: Any = None,
+    *,
+    overwrite: bool = False,
+    chunk_store: Any = None,
+    cache_attrs: bool | None = None,
+    synchronizer: Any = None,
+    path: str | None = None,
+    zarr_version: int | None = None,
+    zarr_format: int | None = None,
+    meta_array: Any = None,
+    attributes: dict[str, Any] | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Group:
+    """Open or create a group: :func:`open_group` with mode ``"w"`` if ``overwrite`` else ``"a"``.
+
+    Returns
+    -------
+    Group
+    """
+    return open_group(
+        store,
+        mode="w" if overwrite else "a",
+        chunk_store=chunk_store,
+        path=path,
+        zarr_version=zarr_version,
+        zarr_format=zarr_format,
+        attributes=attributes,
+        storage_options=storage_options,
+    )
+
+
+def open_array_or_group(
+    store: Any = None,
+    *,
+    mode: str | None = None,
+    path: str | None = None,
+    zarr_format: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+    use_consolidated: bool | str | None = None,
+    config: dict[str, Any] | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Array | Group:
+    """``zarrc.open`` without ``shape``: the array or group at ``path``.
+
+    Modes ``"r"``, ``"r+"`` and ``"a"`` open whichever node exists; where none
+    does, ``"a"`` creates a group (as zarr-python) and the others raise.  Modes
+    ``"w"`` and ``"w-"`` create a group (an array needs a shape).
+
+    Raises
+    ------
+    NodeNotFoundError
+        Mode ``"r"``/``"r+"`` and nothing at ``path``.
+    """
+    if mode is None:
+        mode = "r" if isinstance(store, Store) and store.read_only else "a"
+    _check_args(mode, zarr_format, storage_options)
+    st = _store(store, mode, storage_options)
+    p = normalize_path(path)
+    if mode in ("r", "r+", "a"):
+        md = read_node(st, p, zarr_format=zarr_format)
+        if md is not None:
+            if is_group_metadata(md):
+                return Group._from_metadata(st, p, md, use_consolidated=use_consolidated)
+            return make_array(st, p, md, config=config)
+        if mode != "a":
+            raise NodeNotFoundError(f"no array or group found at path {p!r} in store {st!r}")
+    return open_group(st, mode=mode, path=p, zarr_format=zarr_format, attributes=attributes)
+
+
+def tree(grp: Group, expand: bool | None = None, level: int | None = None) -> TreeRepr:
+    """A printable tree of the hierarchy below ``grp``: ``grp.tree(expand, level)``."""
+    return grp.tree(expand=expand, level=level)

@@ -1,0 +1,326 @@
+"""One read or write request, orchestrated.
+
+The pipeline of an array is prepared once (codec chain parsed, C chain
+built, key layout known).  Each request then normalises the selection,
+builds the C plan, and crosses into the engine once.  A local directory is
+handed to the engine, whose workers do the file I/O; any other store is read
+or written with one batched call from here.  Codecs without a C kernel run in
+Python on the stored bytes around that single engine call.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from zarrc._ext import _engine
+from zarrc.codecs._base import ChunkSpec, Codec
+from zarrc.codecs.chain import CodecChainSpec, parse_codecs
+from zarrc.codecs.sharding.codec import ShardingCodec
+from zarrc.codecs.v2_chain import v2_codec_chain
+from zarrc.config import config
+from zarrc.core.selection import BlockSelection, PointSelection
+from zarrc.errors import (
+    ChecksumError,
+    CodecError,
+    CorruptChunkError,
+    CorruptShardError,
+    StoreError,
+)
+from zarrc.metadata.v3 import ArrayMetadataV3
+from zarrc.pipeline.python import PythonPath
+from zarrc.pipeline.shard import ShardPath
+from zarrc.storage import LocalStore, Store
+
+__all__ = ["ArrayPipeline"]
+
+Selection = BlockSelection | PointSelection
+
+_NATIVE = "little" if sys.byteorder == "little" else "big"
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def _swap_unit(dtype: np.dtype) -> int:
+    """Bytes per swapped unit when the byte order changes; 0 none, -1 field-wise."""
+    if dtype.names is not None or dtype.subdtype is not None:
+        return -1 if any(_swap_unit(f[0]) for f in dtype.fields.values()) else 0
+    if dtype.kind == "c":
+        return dtype.itemsize // 2
+    if dtype.kind == "U":
+        return 4
+    if dtype.kind in "SVb":
+        return 0
+    return dtype.itemsize if dtype.itemsize > 1 else 0
+
+
+_CODEC_CACHE: dict[tuple[str, bytes, tuple[int, ...], str], CodecChainSpec] = {}
+
+
+def _parse_codecs_cached(
+    metadata: ArrayMetadataV3, spec: ChunkSpec, doc_path: str
+) -> CodecChainSpec:
+    # codec chains are immutable and depend only on the codec JSON and the chunk spec
+    key = (repr(metadata.codecs), metadata.fill_value.tobytes(), spec.shape, spec.dtype.str)
+    chain = _CODEC_CACHE.get(key)
+    if chain is None:
+        chain = parse_codecs(metadata.codecs, spec, path=doc_path)
+        if len(_CODEC_CACHE) >= 256:
+            _CODEC_CACHE.clear()
+        _CODEC_CACHE[key] = chain
+    return chain
+
+
+def _transpose_order(a2a: Sequence[Codec], ndim: int) -> tuple[int, ...] | None | bool:
+    """The combined transpose order, None for none, False if some array-to-array
+    codec has no C kernel."""
+    order = tuple(range(ndim))
+    for codec in a2a:
+        kernel = codec.c_kernel()
+        if kernel is None or "order" not in kernel:
+            return False
+        # successive transposes compose: encoded dim i = previous dim order[i]
+        order = tuple(order[i] for i in kernel["order"])
+    return order if order != tuple(range(ndim)) else None
+
+
+def engine_chain(
+    codecs: CodecChainSpec, chunk_shape: Sequence[int], dtype: np.dtype, fill_value: Any
+) -> tuple[_engine.Chain, list[Codec]] | None:
+    """The engine chain for ``codecs`` and the bytes-to-bytes codecs left to Python
+    (those from the first one without a C kernel on), or None when the engine
+    cannot run the array part of the chain."""
+    if dtype.hasobject or dtype.kind == "T" or dtype.itemsize == 0:
+        return None
+    order = _transpose_order(codecs.array_to_array, len(chunk_shape))
+    kernel = codecs.array_to_bytes.c_kernel()
+    if order is False or kernel is None or "endian" not in kernel:
+        return None
+    endian = kernel["endian"]
+    swap = 0
+    if endian is not None and endian != _NATIVE:
+        swap = _swap_unit(dtype)
+        if swap < 0:
+            return None
+    c_b2b: list[dict[str, Any]] = []
+    py_b2b: list[Codec] = []
+    for codec in codecs.bytes_to_bytes:
+        k = codec.c_kernel() if not py_b2b else None
+        if k is None:
+            py_b2b.append(codec)
+        else:
+            c_b2b.append(k)
+    fill = np.asarray(fill_value, dtype=dtype).tobytes()
+    chain = _engine.Chain(tuple(chunk_shape), dtype.itemsize, swap, order, c_b2b, fill)
+    return chain, py_b2b
+
+
+class ArrayPipeline:
+    """The prepared read/write machinery of one array.
+
+    Parameters
+    ----------
+    metadata : ArrayMetadataV3
+        The array's metadata.
+    store : Store
+        Where its chunks live.
+    path : str
+        The array's path inside the store ("" for the root).
+    """
+
+    def __init__(self, metadata: ArrayMetadataV3, store: Store, path: str):
+        self.metadata = metadata
+        self.store = store
+        self.path = path
+        v2 = metadata.zarr_format == 2
+        self.doc_path = _join(path, ".zarray" if v2 else "zarr.json")
+        self._shape = metadata.shape
+        self._chunk_shape = metadata.chunk_shape
+        dtype = metadata.dtype
+        # a v2 null fill value reads as the type's default, as in zarr-python
+        self.fill_value = metadata.fill_value_or_default if v2 else metadata.fill_value
+        spec = ChunkSpec(tuple(metadata.chunk_shape), dtype, self.fill_value)
+        if v2:
+            self.codecs: CodecChainSpec = v2_codec_chain(metadata, path=self.doc_path)
+        else:
+            self.codecs = _parse_codecs_cached(metadata, spec, self.doc_path)
+        cke = metadata.chunk_key_encoding
+        self.key_prefix, self.key_sep, self.key_0d = cke.c_params()
+        self.local: tuple[bytes, bytes, bytes, bool] | None = None
+        self.py_b2b: list[Codec] = []
+        self.py_path: PythonPath | None = None
+        self.shard_path: ShardPath | None = None
+        a2b = self.codecs.array_to_bytes
+        if (
+            isinstance(a2b, ShardingCodec)
+            and not self.codecs.array_to_array
+            and not self.codecs.bytes_to_bytes
+        ):
+            inner = a2b.inner_chain(spec)
+            inner_chain = engine_chain(inner, a2b.chunk_shape, dtype, self.fill_value)
+            if inner_chain is not None and not inner_chain[1]:
+                self.shard_path = ShardPath(self, a2b, spec, inner_chain[0])
+                return
+        built = engine_chain(self.codecs, metadata.chunk_shape, dtype, self.fill_value)
+        if built is None:
+            # the engine cannot run this chain: every chunk goes through Python
+            self.py_path = PythonPath(self)
+            return
+        self.chain, self.py_b2b = built
+        self._encoded_spec = ChunkSpec((self.chain.nbytes,), np.dtype("u1"))
+        if isinstance(store, LocalStore) and not self.py_b2b:
+            base = str(store.root)
+            if path:
+                base = base + "/" + path
+            self.local = (
+                (base + "/" + self.key_prefix).encode(),
+                self.key_sep.encode(),
+                (base + "/" + self.key_0d).encode(),
+                bool(getattr(store, "fsync", False)),
+            )
+
+    # -- keys ------------------------------------------------------------------
+    def chunk_key(self, coords: Sequence[int]) -> str:
+        """Store key of the chunk at grid coordinates ``coords``."""
+        if not coords:
+            return _join(self.path, self.key_0d)
+        return _join(self.path, self.key_prefix + self.key_sep.join(map(str, coords)))
+
+    def _keys(self, plan: _engine.Plan) -> list[str]:
+        coords = plan.chunk_coords().tolist()
+        return [self.chunk_key(c) for c in coords]
+
+    def _plan(self, sel: Selection) -> _engine.Plan:
+        if isinstance(sel, PointSelection):
+            return _engine.Plan.points(self._shape, self._chunk_shape, sel.coords)
+        return _engine.Plan(self._shape, self._chunk_shape, sel.dims)
+
+    @staticmethod
+    def _sync_threads() -> None:
+        n = config.get("threads")
+        if n != _engine.get_threads():
+            _engine.set_threads(n)
+
+    # -- Python-side codecs ------------------------------------------------------
+    def _py_decode(self, data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        for codec in reversed(self.py_b2b):
+            data = bytes(codec.decode(data, self._encoded_spec))
+        return data
+
+    def _py_encode(self, data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        for codec in self.py_b2b:
+            data = bytes(codec.encode(data, self._encoded_spec))
+        return data
+
+    # -- requests ----------------------------------------------------------------
+    def read(self, sel: Selection, out: np.ndarray | None = None) -> np.ndarray:
+        """Read a selection into ``out`` (made if None; shape ``sel.count``)."""
+        if out is None:
+            out = np.empty(sel.count, dtype=self.metadata.dtype)
+        if self.py_path is not None:
+            return self.py_path.read(sel, out)
+        if self.shard_path is not None:
+            return self.shard_path.read(sel, out)
+        plan = self._plan(sel)
+        if plan.nchunks == 0:
+            return out
+        self._sync_threads()
+        keys = None
+        try:
+            if self.local is not None:
+                _engine.read(plan, self.chain, out, local=self.local)
+            else:
+                keys = self._keys(plan)
+                bufs = self.store.get_many(keys)
+                if self.py_b2b:
+                    bufs = [self._decode_or_raise(b, k) for b, k in zip(bufs, keys, strict=True)]
+                _engine.read(plan, self.chain, out, buffers=bufs)
+        except _engine.EngineError as exc:
+            self._raise(exc, plan, keys)
+        return out
+
+    def write(self, sel: Selection, value: np.ndarray, *, write_empty: bool) -> None:
+        """Write ``value`` (native dtype, shape ``sel.count``, may broadcast) into a selection."""
+        if self.py_path is not None:
+            self.py_path.write(sel, value, write_empty=write_empty)
+            return
+        if self.shard_path is not None:
+            self.shard_path.write(sel, value, write_empty=write_empty)
+            return
+        plan = self._plan(sel)
+        if plan.nchunks == 0:
+            return
+        self._sync_threads()
+        keys = None
+        try:
+            if self.local is not None:
+                _engine.write(plan, self.chain, value, local=self.local, write_empty=write_empty)
+                return
+            keys = self._keys(plan)
+            full = plan.full_mask()
+            existing: list[bytes | None] = [None] * len(keys)
+            partial = [i for i in range(len(keys)) if not full[i]]
+            if partial:
+                got = self.store.get_many([keys[i] for i in partial])
+                for i, data in zip(partial, got, strict=True):
+                    existing[i] = self._decode_or_raise(data, keys[i]) if self.py_b2b else data
+            results = _engine.write(
+                plan, self.chain, value, existing=existing, write_empty=write_empty
+            )
+        except _engine.EngineError as exc:
+            self._raise(exc, plan, keys)
+        to_set = []
+        to_delete = []
+        for key, data in zip(keys, results, strict=True):
+            if data is None:
+                to_delete.append(key)
+            else:
+                to_set.append((key, self._py_encode(data) if self.py_b2b else data))
+        if to_set:
+            self.store.set_many(to_set)
+        if to_delete:
+            self.store.delete_many(to_delete)
+
+    def _decode_or_raise(self, data: bytes | None, key: str) -> bytes | None:
+        try:
+            return self._py_decode(data)
+        except CodecError:
+            raise
+        except Exception as exc:
+            names = ",".join(c.codec_name for c in self.py_b2b)
+            raise CorruptChunkError(
+                f"cannot decode chunk: {exc}", array_path=self.path, key=key, codec=names
+            ) from exc
+
+    def _raise(self, exc: Any, plan: _engine.Plan, keys: list[str] | None) -> None:
+        """The single funnel from engine status codes to zarrc exceptions."""
+        key = None
+        if exc.chunk >= 0:
+            key = keys[exc.chunk] if keys is not None else self._keys(plan)[exc.chunk]
+        codec = exc.codec or None
+        msg = exc.msg
+        e = _engine
+        if exc.code in (e.ECORRUPT, e.ESIZE):
+            raise CorruptChunkError(msg, array_path=self.path, key=key, codec=codec) from None
+        if exc.code == e.ESHARD:
+            raise CorruptShardError(msg, array_path=self.path, key=key, codec=codec) from None
+        if exc.code == e.ECHECKSUM:
+            raise ChecksumError(msg, array_path=self.path, key=key, codec=codec) from None
+        if exc.code == e.EIO:
+            err = StoreError(f"{msg} (array {self.path!r}, key {key!r})", key=key)
+            err.__cause__ = OSError(exc.sys_errno, msg)
+            raise err
+        if exc.code == e.ENOMEM:
+            raise MemoryError(msg)
+        if exc.code == e.ECODEC:
+            raise CodecError(msg, array_path=self.path, key=key, codec=codec) from None
+        raise ValueError(f"{msg} (array {self.path!r}, key {key!r})")
