@@ -15,17 +15,16 @@ import pytest
 import zarr
 
 from zarrc.api.creation import create_array
-from zarrc.api.groups import create_group, open_group
+from zarrc.api.groups import create_group, open_consolidated, open_group, open_node
 from zarrc.core.array import Array
 from zarrc.core.group import Group
-from zarrc.core.nodes import open_node
 from zarrc.errors import (
     ContainsArrayError,
     GroupNotFoundError,
     MetadataError,
     ReadOnlyError,
 )
-from zarrc.hierarchy.consolidated import consolidate_metadata, open_consolidated
+from zarrc.hierarchy.consolidated import consolidate_metadata
 from zarrc.storage import MemoryStore
 
 
@@ -433,33 +432,8 @@ def test_metadata_property() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# format 2: .zmetadata (runs once zarrc.metadata.v2 provides the parsers)
+# format 2: .zmetadata
 # --------------------------------------------------------------------------------------
-
-
-def _v2_arrays() -> bool:
-    """Whether Array objects accept format 2 metadata yet."""
-    from zarrc.core.nodes import make_array, read_node
-
-    store = MemoryStore()
-    store.set(".zarray", json.dumps(V2_ZARRAY).encode())
-    try:
-        make_array(store, "", read_node(store, ""))
-    except Exception:
-        return False
-    return True
-
-
-V2_ZARRAY = {
-    "zarr_format": 2,
-    "shape": [1],
-    "chunks": [1],
-    "dtype": "<i4",
-    "compressor": None,
-    "fill_value": 0,
-    "order": "C",
-    "filters": None,
-}
 
 
 def _build_v2(path: Path) -> None:
@@ -490,9 +464,8 @@ def test_v2_zarr_python_zmetadata_without_listing(tmp_path: Path) -> None:
     assert g.tree().text() == "/\n└── a\n    ├── arr (4,) int32\n    └── b\n        └── c\n"
     assert store.listings == []
     assert not [k for k in store.reads if k.startswith("a/")]
-    if _v2_arrays():
-        assert _keys(g) == ["a", "a/arr", "a/b", "a/b/c"]
-        np.testing.assert_array_equal(g["a/arr"][:], np.arange(4))
+    assert _keys(g) == ["a", "a/arr", "a/b", "a/b/c"]
+    np.testing.assert_array_equal(g["a/arr"][:], np.arange(4))
 
 
 def test_v2_consolidate_read_by_zarr_python(tmp_path: Path) -> None:

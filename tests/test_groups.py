@@ -13,10 +13,10 @@ import pytest
 import zarr
 
 from zarrc.api.creation import create_array, open_array
-from zarrc.api.groups import create_group, group, open_array_or_group, open_group, tree
+from zarrc.api.groups import create_group, group, open_array_or_group, open_group, open_node, tree
 from zarrc.core.array import Array
 from zarrc.core.group import Group
-from zarrc.core.nodes import TreeRepr, open_node
+from zarrc.core.tree import TreeRepr
 from zarrc.errors import (
     ContainsArrayError,
     ContainsGroupError,

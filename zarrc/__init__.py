@@ -20,11 +20,11 @@ from zarrc.api.creation import (
     zeros,
     zeros_like,
 )
-from zarrc.api.groups import create_group, group, open_group, tree
+from zarrc.api.groups import create_group, group, open_consolidated, open_group, tree
 from zarrc.config import config
 from zarrc.core.array import Array
 from zarrc.core.group import Group
-from zarrc.hierarchy.consolidated import consolidate_metadata, open_consolidated
+from zarrc.hierarchy.consolidated import consolidate_metadata
 from zarrc.hierarchy.migrate import migrate_to_v3
 
 __version__ = "0.1.0"

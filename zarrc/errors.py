@@ -17,10 +17,13 @@ __all__ = [
     "CorruptChunkError",
     "CorruptShardError",
     "GroupNotFoundError",
+    "IncompatibleArrayError",
+    "IncompatibleGroupError",
     "InvalidKeyError",
     "MetadataError",
     "NodeNotFoundError",
     "ReadOnlyError",
+    "StorageOptionsError",
     "StoreError",
     "UnknownCodecError",
     "ZarrcError",
@@ -135,4 +138,24 @@ class CorruptShardError(CorruptChunkError):
 
 
 class BoundsCheckError(IndexError):
-    """An index is out of the array's bounds."""
+    """An index is out of the array's bounds.
+
+    The one error that is not a :class:`ZarrcError`: every ``ZarrcError`` is a
+    ``ValueError``, and an out-of-bounds index must be an ``IndexError`` only, as
+    in numpy and zarr-python, so that ``except ValueError`` does not catch it.
+    """
+
+
+class IncompatibleArrayError(ContainsArrayError, TypeError):
+    """An array exists where a group was required (zarr-python raises ``TypeError``)."""
+
+
+class IncompatibleGroupError(ContainsGroupError, TypeError):
+    """A group exists where an array was required (zarr-python raises ``TypeError``)."""
+
+
+class StorageOptionsError(ZarrcError, TypeError):
+    """``storage_options`` were given for a store that does not use them.
+
+    Both a ``TypeError`` (what zarr-python raises) and a ``ValueError``.
+    """

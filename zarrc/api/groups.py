@@ -10,18 +10,24 @@ anything at the path; ``"w-"`` created, failing if a node exists.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from zarrc.core.array import Array
 from zarrc.core.group import Group, create_group_node
-from zarrc.core.nodes import is_group_metadata, make_array, normalize_path, read_node
+from zarrc.core.nodes import is_group_metadata, normalize_path, read_node
+from zarrc.core.tree import TreeRepr
 from zarrc.errors import ContainsArrayError, GroupNotFoundError, NodeNotFoundError
-from zarrc.storage import Store
+from zarrc.storage import Store, make_store
 
-if TYPE_CHECKING:
-    from zarrc.core.array import Array
-    from zarrc.core.nodes import TreeRepr
-
-__all__ = ["create_group", "group", "open_array_or_group", "open_group", "tree"]
+__all__ = [
+    "create_group",
+    "group",
+    "open_array_or_group",
+    "open_consolidated",
+    "open_group",
+    "open_node",
+    "tree",
+]
 
 _MODES = ("r", "r+", "a", "w", "w-")
 
@@ -34,8 +40,6 @@ def _check_args(mode: str, zarr_format: int | None, storage_options: dict[str, A
 
 
 def _store(store: Any, mode: str, storage_options: dict[str, Any] | None = None) -> Store:
-    from zarrc.api.creation import make_store
-
     return make_store(store, mode=mode, storage_options=storage_options)
 
 
@@ -234,7 +238,7 @@ def open_array_or_group(
         if md is not None:
             if is_group_metadata(md):
                 return Group._from_metadata(st, p, md, use_consolidated=use_consolidated)
-            return make_array(st, p, md, config=config)
+            return Array(st, p, md, config=config)
         if mode != "a":
             raise NodeNotFoundError(f"no array or group found at path {p!r} in store {st!r}")
     return open_group(st, mode=mode, path=p, zarr_format=zarr_format, attributes=attributes)
@@ -243,3 +247,83 @@ def open_array_or_group(
 def tree(grp: Group, expand: bool | None = None, level: int | None = None) -> TreeRepr:
     """A printable tree of the hierarchy below ``grp``: ``grp.tree(expand, level)``."""
     return grp.tree(expand=expand, level=level)
+
+
+def open_node(
+    store: Any,
+    path: str | None = "",
+    *,
+    mode: str | None = None,
+    use_consolidated: bool | None = None,
+    zarr_format: int | None = None,
+    config: dict[str, Any] | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Array | Group:
+    """Open the array or group at ``path``, whichever exists.
+
+    Parameters
+    ----------
+    store : Store, str, os.PathLike, dict or None
+        Anything :func:`zarrc.storage.make_store` accepts.
+    path : str, optional
+        The node's path in the store (``""``: the root).
+    mode : {"r", "r+", "a", "w", "w-"}, optional
+        Only decides whether the node is read-only (``"r"``); nothing is created.
+        Default: read-only if the store is.
+    use_consolidated : bool, optional
+        For a group: use its consolidated metadata (``True``: it must have
+        some; ``None``: when present; ``False``: never).
+    zarr_format : {2, 3, None}
+        Only look for this format.
+    config : dict, optional
+        Array runtime configuration (``order``, ``write_empty_chunks``).
+    storage_options : dict, optional
+        For stores given as URLs.
+
+    Returns
+    -------
+    Array or Group
+
+    Raises
+    ------
+    NodeNotFoundError
+        Nothing exists at ``path``.
+    """
+    mode = mode or ("r" if getattr(store, "read_only", False) else "a")
+    st = make_store(store, mode=mode, storage_options=storage_options)
+    p = normalize_path(path)
+    md = read_node(st, p, zarr_format=zarr_format)
+    if md is None:
+        raise NodeNotFoundError(f"no array or group found at path {p!r} in store {st!r}")
+    if is_group_metadata(md):
+        return Group._from_metadata(st, p, md, use_consolidated=use_consolidated)
+    return Array(st, p, md, config=config)
+
+
+def open_consolidated(
+    store: Any = None,
+    *,
+    path: str | None = None,
+    mode: str = "r+",
+    use_consolidated: bool | str = True,
+    **kwargs: Any,
+) -> Group:
+    """Open a group with its consolidated metadata, which must exist.
+
+    The same as :func:`zarrc.api.groups.open_group` with ``use_consolidated=True``,
+    except that the default mode is ``"r+"``: a missing group is an error rather
+    than being created.
+
+    Raises
+    ------
+    MetadataError
+        The group has no consolidated metadata.
+    GroupNotFoundError
+        No group exists at ``path``.
+    """
+    if use_consolidated is False:
+        raise TypeError(
+            "use_consolidated must not be False in open_consolidated; use open_group with "
+            "use_consolidated=False to bypass consolidated metadata"
+        )
+    return open_group(store, mode=mode, path=path, use_consolidated=use_consolidated, **kwargs)

@@ -20,6 +20,7 @@ import numpy as np
 
 from zarrc.core.array import Array
 from zarrc.core.attributes import Attributes
+from zarrc.core.create import create_array_in
 from zarrc.core.node import NodeIdentity
 from zarrc.core.nodes import (
     ZARR_JSON,
@@ -27,39 +28,32 @@ from zarrc.core.nodes import (
     ZGROUP,
     ZMETADATA,
     NodeMetadata,
-    TreeRepr,
     is_group_metadata,
     iter_store_members,
     join_path,
     list_store_children,
-    make_array,
     member_path,
     node_kind,
+    parse_v2_docs,
     read_node,
-    render_tree,
     survey,
 )
+from zarrc.core.snapshot import Snapshot
+from zarrc.core.tree import TreeRepr, render_tree
 from zarrc.errors import (
     ContainsArrayError,
     ContainsGroupError,
+    IncompatibleArrayError,
+    IncompatibleGroupError,
     MetadataError,
     ReadOnlyError,
 )
-from zarrc.hierarchy.consolidated import Snapshot
 from zarrc.metadata.v3 import GroupMetadataV3
 from zarrc.storage import Store
 
 __all__ = ["Group", "GroupInfo", "create_group_node"]
 
 _T = TypeVar("_T")
-
-
-class IncompatibleArrayError(ContainsArrayError, TypeError):
-    """An array exists where a group was required (zarr-python raises ``TypeError``)."""
-
-
-class IncompatibleGroupError(ContainsGroupError, TypeError):
-    """A group exists where an array was required (zarr-python raises ``TypeError``)."""
 
 
 class _SnapshotArray(Array):
@@ -111,10 +105,8 @@ def _group_docs(attributes: dict[str, Any], zarr_format: int) -> dict[str, bytes
 def _group_metadata(attributes: dict[str, Any], zarr_format: int) -> NodeMetadata:
     if zarr_format == 3:
         return GroupMetadataV3(attributes=dict(attributes))
-    from zarrc.core.nodes import _parse_v2
-
     docs = _group_docs(attributes, 2)
-    return _parse_v2("", None, docs[ZGROUP], docs[ZATTRS])
+    return parse_v2_docs("", None, docs[ZGROUP], docs[ZATTRS])
 
 
 def create_group_node(
@@ -379,7 +371,7 @@ class Group(NodeIdentity):
                 return _SnapshotArray(
                     self._store, path, md, read_only=self._read_only, snapshot=self._snap
                 )
-            return make_array(self._store, path, md, read_only=self._read_only)
+            return Array(self._store, path, md, read_only=self._read_only)
         if self._view is not None:
             return Group(
                 self._store,
@@ -594,8 +586,6 @@ class Group(NodeIdentity):
         ReadOnlyError
             The group is read-only.
         """
-        from zarrc.api.creation import create_array
-
         key, path = member_path(self._path, name)
         self._check_writable()
         if "/" in key:
@@ -604,7 +594,7 @@ class Group(NodeIdentity):
             survey(self._store, path, start=self._path)
         kwargs.setdefault("zarr_format", self.zarr_format)
         self._will_change()
-        return create_array(self._store, name=path, **kwargs)
+        return create_array_in(self._store, name=path, **kwargs)
 
     def require_array(
         self, name: str, *, shape: Any, dtype: Any = None, exact: bool = False, **kwargs: Any

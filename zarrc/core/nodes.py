@@ -1,4 +1,4 @@
-"""Finding nodes in a hierarchy: metadata documents, member listing, ``open_node``, ``tree()``.
+"""Finding nodes in a hierarchy: metadata documents and member listing.
 
 A node is an array or a group.  In Zarr format 3 its metadata document is
 ``<path>/zarr.json``; in format 2 it is ``<path>/.zarray`` or ``<path>/.zgroup``,
@@ -8,30 +8,24 @@ node is created) and never writes.
 
 Member listing comes either from the store (``list_dir`` of the group, then the
 children's metadata documents) or from a consolidated snapshot
-(:mod:`zarrc.hierarchy.consolidated`), which needs no store access at all.
+(:mod:`zarrc.core.snapshot`), which needs no store access at all.
 """
 
 from __future__ import annotations
 
-import html
-import io
-import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+import copy
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from zarrc.errors import ContainsArrayError, InvalidKeyError, MetadataError, NodeNotFoundError
-from zarrc.metadata.v3 import load_json_object
+from zarrc.errors import ContainsArrayError, InvalidKeyError, MetadataError
+from zarrc.metadata.v2 import parse_array_metadata_v2, parse_group_metadata_v2
+from zarrc.metadata.v3 import ArrayMetadataV3, GroupMetadataV3, load_json_object, parse_metadata_v3
 from zarrc.storage import Store, validate_key
-
-if TYPE_CHECKING:
-    from zarrc.core.array import Array
-    from zarrc.core.group import Group
 
 __all__ = [
     "V2_KEYS",
     "ZARR_JSON",
     "NodeMetadata",
-    "TreeRepr",
     "is_group_metadata",
     "iter_store_members",
     "join_path",
@@ -40,11 +34,9 @@ __all__ = [
     "node_kind",
     "node_kinds",
     "normalize_path",
-    "open_node",
     "read_node",
     "read_node_docs",
     "read_nodes",
-    "render_tree",
     "survey",
     "walk_store",
 ]
@@ -118,31 +110,32 @@ def is_group_metadata(md: NodeMetadata) -> bool:
     return getattr(md, "node_type", None) == "group"
 
 
-def _v2():  # noqa: ANN202 - the module, when it exists
-    try:
-        from zarrc.metadata import v2  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return v2
+_METADATA_CACHE: dict[bytes, ArrayMetadataV3 | GroupMetadataV3] = {}
+_CACHE_LIMIT = 256
 
 
-def _parse_v3(raw: bytes, key: str) -> NodeMetadata:
-    from zarrc.api.creation import _parse_cached
+def parse_v3_cached(raw: bytes, doc_key: str) -> ArrayMetadataV3 | GroupMetadataV3:
+    """Parse a zarr.json document, reusing the (immutable) result for identical bytes."""
+    md = _METADATA_CACHE.get(raw)
+    if md is None:
+        md = parse_metadata_v3(raw, path=doc_key)
+        if len(_METADATA_CACHE) >= _CACHE_LIMIT:
+            _METADATA_CACHE.clear()
+        _METADATA_CACHE[raw] = md
+    elif md.attributes:
+        # attributes are a plain dict: give each opener its own copy
+        md = md.update_attributes(copy.deepcopy(md.attributes))
+    return md
 
-    return _parse_cached(raw, key)
 
-
-def _parse_v2(
+def parse_v2_docs(
     path: str, zarray: bytes | None, zgroup: bytes | None, zattrs: bytes | None
 ) -> NodeMetadata:
     """Metadata of a format 2 node from its documents (at least one of ``.zarray``/``.zgroup``)."""
-    mod = _v2()
     doc = join_path(path, ZARRAY if zarray is not None else ZGROUP)
-    if mod is None:
-        raise MetadataError("Zarr format 2 nodes are not supported yet", path=doc)
     if zarray is not None:
-        return mod.parse_array_metadata_v2(zarray, attributes=zattrs, path=doc)
-    return mod.parse_group_metadata_v2(zgroup, attributes=zattrs, path=doc)
+        return parse_array_metadata_v2(zarray, attributes=zattrs, path=doc)
+    return parse_group_metadata_v2(zgroup, attributes=zattrs, path=doc)
 
 
 def read_node_docs(
@@ -185,14 +178,14 @@ def read_node_docs(
             if raw is None:
                 todo.append(i)
             else:
-                out[i] = (_parse_v3(raw, keys[i]), raw)
+                out[i] = (parse_v3_cached(raw, keys[i]), raw)
     if zarr_format in (None, 2) and todo:
         keys = [join_path(paths[i], k) for i in todo for k in (ZARRAY, ZGROUP, ZATTRS)]
         raws = store.get_many(keys)
         for j, i in enumerate(todo):
             docs = tuple(raws[3 * j : 3 * j + 3])
             if docs[0] is not None or docs[1] is not None:
-                out[i] = (_parse_v2(paths[i], *docs), docs)
+                out[i] = (parse_v2_docs(paths[i], *docs), docs)
     return out
 
 
@@ -343,207 +336,3 @@ def iter_store_members(
     """
     for key, md, _ in walk_store(store, path, zarr_format=zarr_format, max_depth=max_depth):
         yield key, md
-
-
-# --------------------------------------------------------------------------------------
-# opening
-# --------------------------------------------------------------------------------------
-def open_node(
-    store: Any,
-    path: str | None = "",
-    *,
-    mode: str | None = None,
-    use_consolidated: bool | None = None,
-    zarr_format: int | None = None,
-    config: dict[str, Any] | None = None,
-    storage_options: dict[str, Any] | None = None,
-) -> Array | Group:
-    """Open the array or group at ``path``, whichever exists.
-
-    Parameters
-    ----------
-    store : Store, str, os.PathLike, dict or None
-        Anything :func:`zarrc.api.creation.make_store` accepts.
-    path : str, optional
-        The node's path in the store (``""``: the root).
-    mode : {"r", "r+", "a", "w", "w-"}, optional
-        Only decides whether the node is read-only (``"r"``); nothing is created.
-        Default: read-only if the store is.
-    use_consolidated : bool, optional
-        For a group: use its consolidated metadata (``True``: it must have
-        some; ``None``: when present; ``False``: never).
-    zarr_format : {2, 3, None}
-        Only look for this format.
-    config : dict, optional
-        Array runtime configuration (``order``, ``write_empty_chunks``).
-    storage_options : dict, optional
-        For stores given as URLs.
-
-    Returns
-    -------
-    Array or Group
-
-    Raises
-    ------
-    NodeNotFoundError
-        Nothing exists at ``path``.
-    """
-    from zarrc.api.creation import make_store
-    from zarrc.core.group import Group
-
-    mode = mode or ("r" if getattr(store, "read_only", False) else "a")
-    st = make_store(store, mode=mode, storage_options=storage_options)
-    p = normalize_path(path)
-    md = read_node(st, p, zarr_format=zarr_format)
-    if md is None:
-        raise NodeNotFoundError(f"no array or group found at path {p!r} in store {st!r}")
-    if is_group_metadata(md):
-        return Group._from_metadata(st, p, md, use_consolidated=use_consolidated)
-    return make_array(st, p, md, config=config)
-
-
-def make_array(
-    store: Store,
-    path: str,
-    md: NodeMetadata,
-    *,
-    read_only: bool | None = None,
-    config: dict[str, Any] | None = None,
-) -> Array:
-    """An :class:`~zarrc.core.array.Array` over already parsed metadata."""
-    from zarrc.core.array import Array
-
-    return Array(store, path, md, read_only=read_only, config=config)
-
-
-# --------------------------------------------------------------------------------------
-# tree()
-# --------------------------------------------------------------------------------------
-def _rich() -> Any:
-    try:
-        import rich.console
-        import rich.tree
-    except ImportError:
-        return None
-    return rich
-
-
-class TreeRepr:
-    """A printable tree of a hierarchy, as returned by ``Group.tree()``.
-
-    ``repr``/``str`` give the plain text tree (box-drawing characters); with
-    ``rich`` importable it also renders as a ``rich`` tree in rich consoles and
-    coloured in terminals, and in Jupyter as HTML.
-    """
-
-    def __init__(
-        self,
-        root: str,
-        rows: list[tuple[int, str, str, bool, bool]],
-        truncated: int | None,
-        plain: bool,
-    ) -> None:
-        self._root = root
-        # (depth, name, description, is_group, is_last_sibling) in display order
-        self._rows = rows
-        self._truncated = truncated
-        self._plain = plain
-
-    def _note(self) -> str:
-        if self._truncated is None:
-            return ""
-        return (
-            f"Truncated at max_nodes={self._truncated}, some nodes and their children may be "
-            "missing\n"
-        )
-
-    def _lines(self, bold: tuple[str, str], esc: Any = str) -> list[str]:
-        on, off = bold
-        lines = [f"{on}{esc(self._root)}{off}"]
-        prefix: list[str] = []
-        for depth, name, desc, _, last in self._rows:
-            del prefix[depth:]
-            text = f"{on}{esc(name)}{off}" + (f" {esc(desc)}" if desc else "")
-            lines.append("".join(prefix) + ("└── " if last else "├── ") + text)
-            prefix.append("    " if last else "│   ")
-        return lines
-
-    def text(self) -> str:
-        """The plain text tree, one node per line."""
-        return self._note() + "\n".join(self._lines(("", ""))) + "\n"
-
-    def __str__(self) -> str:
-        if not self._plain and sys.stdout.isatty():
-            rich = _rich()
-            if rich is not None:
-                buf = io.StringIO()
-                console = rich.console.Console(file=buf, force_terminal=True, width=10_000)
-                console.print(self.__rich__())
-                return self._note() + buf.getvalue()
-            return self._note() + "\n".join(self._lines(("\x1b[1m", "\x1b[0m"))) + "\n"
-        return self.text()
-
-    __repr__ = __str__
-
-    def __rich__(self) -> Any:
-        rich = _rich()
-        if rich is None:
-            return self.text()
-        tree = rich.tree.Tree(f"[bold]{rich.markup.escape(self._root)}[/bold]")
-        stack = [tree]
-        for depth, name, desc, is_group, _ in self._rows:
-            del stack[depth + 1 :]
-            label = rich.markup.escape(name)
-            label = f"[bold blue]{label}[/]" if is_group else f"[bold]{label}[/]"
-            if desc:
-                label += f" [dim]{rich.markup.escape(desc)}[/]"
-            stack.append(stack[-1].add(label))
-        return tree
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
-        body = html.escape(self._note()) + "\n".join(self._lines(("<b>", "</b>"), html.escape))
-        style = (
-            "white-space:pre;overflow-x:auto;line-height:normal;"
-            "font-family:Menlo,'DejaVu Sans Mono',consolas,'Courier New',monospace"
-        )
-        return {"text/plain": self.text(), "text/html": f'<pre style="{style}">{body}\n</pre>\n'}
-
-
-def render_tree(
-    root_name: str,
-    members: Iterable[tuple[str, NodeMetadata]],
-    *,
-    max_nodes: int = 500,
-    plain: bool = False,
-) -> TreeRepr:
-    """Build a :class:`TreeRepr` from ``(relative_path, metadata)`` pairs (any order).
-
-    At most ``max_nodes`` members are shown; the rest are dropped with a note.
-    """
-    taken: list[tuple[str, NodeMetadata]] = []
-    truncated = None
-    for item in members:
-        if len(taken) == max_nodes:
-            truncated = max_nodes
-            break
-        taken.append(item)
-    by_parent: dict[str, list[tuple[str, NodeMetadata]]] = {}
-    for key, md in sorted(taken, key=lambda kv: kv[0]):
-        parent = key.rpartition("/")[0]
-        by_parent.setdefault(parent, []).append((key, md))
-    rows: list[tuple[int, str, str, bool, bool]] = []
-    # iterative depth-first walk: deep hierarchies must not hit the recursion limit
-    stack: list[tuple[int, str, NodeMetadata, bool]] = []
-
-    def push(depth: int, children: list[tuple[str, NodeMetadata]]) -> None:
-        n = len(children)
-        stack.extend((depth, k, m, i == n - 1) for i, (k, m) in reversed(list(enumerate(children))))
-
-    push(0, by_parent.get("", []))
-    while stack:
-        depth, key, md, last = stack.pop()
-        group = is_group_metadata(md)
-        desc = "" if group else f"{tuple(md.shape)} {md.dtype}"
-        rows.append((depth, key.rpartition("/")[2], desc, group, last))
-        push(depth + 1, by_parent.get(key, []))
-    return TreeRepr(root_name, rows, truncated, plain)

@@ -17,6 +17,7 @@ from zarrc.errors import MetadataError, NodeNotFoundError
 from zarrc.metadata.chunk_key_encoding import ChunkKeyEncoding
 from zarrc.metadata.v2 import ArrayMetadataV2
 from zarrc.metadata.v3 import ArrayMetadataV3, GroupMetadataV3
+from zarrc.storage import make_store
 
 __all__ = ["migrate_to_v3", "v3_metadata_of"]
 
@@ -68,8 +69,6 @@ def migrate_to_v3(
     list of str
         The paths of the migrated nodes.
     """
-    from zarrc.api.creation import make_store
-
     st = make_store(store, mode="r" if dry_run else "a", storage_options=storage_options)
     root = path.strip("/")
     md = read_node(st, root, zarr_format=2)

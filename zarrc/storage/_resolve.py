@@ -25,6 +25,7 @@ import sys
 import threading
 from typing import Any
 
+from zarrc.errors import StorageOptionsError
 from zarrc.storage._base import Store
 from zarrc.storage._fsspec import FsspecStore
 from zarrc.storage._local import LocalStore
@@ -40,13 +41,6 @@ _ZIP_MODES = {"r": "r", "r+": "a", "a": "a", "w": "w", "w-": "a"}
 # "memory://name" stores live as long as the process, like fsspec's memory file system.
 _named_memory: dict[str, dict[str, bytes]] = {}
 _named_memory_lock = threading.Lock()
-
-
-class StorageOptionsError(TypeError, ValueError):
-    """``storage_options`` were given for a store that does not use them.
-
-    Both a ``TypeError`` (what zarr-python raises) and a ``ValueError``.
-    """
 
 
 def _is_url(text: str) -> bool:
@@ -147,7 +141,24 @@ def _path_store(path: str, mode: str, read_only: bool) -> Store:
         if read_only:
             return ZipStore(path, "r")
         return ZipStore(path, _ZIP_MODES[mode])  # type: ignore[arg-type]
-    return LocalStore(path, read_only=read_only)
+    return _local_store(path, read_only)
+
+
+# Resolving a root costs more than opening an array: plain local paths reuse one
+# LocalStore per (absolute path, read_only) (stores hold no state beyond that).
+_LOCAL_CACHE: dict[tuple[str, bool], LocalStore] = {}
+_LOCAL_CACHE_LIMIT = 256
+
+
+def _local_store(path: str, read_only: bool) -> LocalStore:
+    key = (os.path.abspath(path), read_only)
+    store = _LOCAL_CACHE.get(key)
+    if store is None:
+        store = LocalStore(path, read_only=read_only)
+        if len(_LOCAL_CACHE) >= _LOCAL_CACHE_LIMIT:
+            _LOCAL_CACHE.clear()
+        _LOCAL_CACHE[key] = store
+    return store
 
 
 def _is_fsspec_mapper(obj: Any) -> bool:
