@@ -4,7 +4,7 @@ Two parts (issue: stores for shared and high-latency storage):
 
 1. Injected latency.  Every request to the store waits ``--latency`` seconds (20 ms by
    default); requests in a batch run ``async.concurrency`` at a time.  zarrc uses
-   ``zarrc.storage.LatencyStore`` over a MemoryStore, zarr-python its own
+   ``zarrc.testing.latency.LatencyStore`` over a MemoryStore, zarr-python its own
    ``zarr.testing.store.LatencyStore`` over its MemoryStore, both at the same concurrency.
    Timed: reading an array of 256 chunks (target: at most
    1.5 x 256 / concurrency x latency), one element of a sharded array (2 round trips:
@@ -78,7 +78,8 @@ def latency_part(latency: float, concurrencies: list[int], reps: int) -> list[Ro
     import zarr
 
     import zarrc
-    from zarrc.storage import LatencyStore, MemoryStore
+    from zarrc.storage import MemoryStore
+    from zarrc.testing.latency import LatencyStore
 
     rows: list[Row] = []
     data = impls.make_data((512, 512))  # 256 chunks of 32 x 32
