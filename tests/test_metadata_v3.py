@@ -23,7 +23,7 @@ from zarrc.metadata import (
     GroupMetadataV3,
     parse_array_metadata_v3,
     parse_chunk_key_encoding,
-    parse_codecs,
+    parse_codec_entries,
     parse_group_metadata_v3,
     parse_metadata_v3,
 )
@@ -388,9 +388,9 @@ def test_optional_fields_defaults() -> None:
 
 
 def test_codec_normalisation() -> None:
-    assert parse_codecs(["bytes", {"name": "crc32c"}]) == ({"name": "bytes"}, {"name": "crc32c"})
+    assert parse_codec_entries(["bytes", {"name": "crc32c"}]) == ({"name": "bytes"}, {"name": "crc32c"})
     config = {"level": 3, "nested": {"a": 1}}
-    out = parse_codecs([{"name": "zstd", "configuration": config, "must_understand": True}])
+    out = parse_codec_entries([{"name": "zstd", "configuration": config, "must_understand": True}])
     assert out == ({"name": "zstd", "configuration": config, "must_understand": True},)
     config["nested"]["a"] = 2  # the parsed copy is independent of the input
     assert out[0]["configuration"]["nested"]["a"] == 1
@@ -415,7 +415,7 @@ def test_codec_normalisation() -> None:
 )
 def test_codec_errors(value: object, fragment: str) -> None:
     with pytest.raises(MetadataError) as info:
-        parse_codecs(value, path="z.json")
+        parse_codec_entries(value, path="z.json")
     assert info.value.field == "codecs"
     assert fragment in str(info.value)
 

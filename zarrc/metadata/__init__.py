@@ -11,7 +11,7 @@ from zarrc.metadata.v3 import (
     GroupMetadataV3,
     load_json_object,
     parse_array_metadata_v3,
-    parse_codecs,
+    parse_codec_entries,
     parse_group_metadata_v3,
     parse_metadata_v3,
 )
@@ -24,7 +24,7 @@ __all__ = [
     "load_json_object",
     "parse_array_metadata_v3",
     "parse_chunk_key_encoding",
-    "parse_codecs",
+    "parse_codec_entries",
     "parse_group_metadata_v3",
     "parse_metadata_v3",
 ]

@@ -37,7 +37,7 @@ __all__ = [
     "GroupMetadataV3",
     "load_json_object",
     "parse_array_metadata_v3",
-    "parse_codecs",
+    "parse_codec_entries",
     "parse_group_metadata_v3",
     "parse_metadata_v3",
 ]
@@ -245,7 +245,7 @@ def _parse_codec(entry: object, index: int, path: str | None, private: bool) -> 
     return out
 
 
-def parse_codecs(
+def parse_codec_entries(
     value: object, *, path: str | None = None, _private: bool = False
 ) -> tuple[dict[str, Any], ...]:
     """Check the structure of a codec list and normalise its entries.
@@ -437,7 +437,7 @@ class ArrayMetadataV3:
             setattr_(self, "fill_value", fill)
         if isinstance(self.codecs, str | bytes | Mapping):
             raise MetadataError("codecs must be a sequence of codecs", field="codecs")
-        setattr_(self, "codecs", parse_codecs(list(self.codecs)))
+        setattr_(self, "codecs", parse_codec_entries(list(self.codecs)))
         if not isinstance(self.attributes, dict):
             setattr_(self, "attributes", dict(self.attributes))
         if self.dimension_names is not None:
@@ -555,7 +555,7 @@ def _array_from_dict(data: Mapping[str, Any], path: str | None) -> ArrayMetadata
         )
     cke = parse_chunk_key_encoding(data["chunk_key_encoding"], path=path)
     fill_value = parse_fill_value(data["fill_value"], data_type, path=path)
-    codecs = parse_codecs(data["codecs"], path=path, _private=True)
+    codecs = parse_codec_entries(data["codecs"], path=path, _private=True)
     attributes = _parse_attributes(data, path)
     dimension_names = _parse_dimension_names(data.get("dimension_names"), len(shape), path)
     _parse_storage_transformers(data.get("storage_transformers"), path)
