@@ -388,7 +388,10 @@ def test_optional_fields_defaults() -> None:
 
 
 def test_codec_normalisation() -> None:
-    assert parse_codec_entries(["bytes", {"name": "crc32c"}]) == ({"name": "bytes"}, {"name": "crc32c"})
+    assert parse_codec_entries(["bytes", {"name": "crc32c"}]) == (
+        {"name": "bytes"},
+        {"name": "crc32c"},
+    )
     config = {"level": 3, "nested": {"a": 1}}
     out = parse_codec_entries([{"name": "zstd", "configuration": config, "must_understand": True}])
     assert out == ({"name": "zstd", "configuration": config, "must_understand": True},)
