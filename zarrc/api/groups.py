@@ -77,7 +77,7 @@ def create_group(
     zarr_format : {2, 3, None}
         Default 3.
     storage_options : dict, optional
-        For remote stores (not supported yet).
+        Options for the fsspec file system of a URL store (``"s3://bucket/x"``).
 
     Returns
     -------
@@ -125,7 +125,7 @@ def open_group(
     path : str, optional
         The group's path in the store (default: the root).
     storage_options : dict, optional
-        For remote stores (not supported yet).
+        Options for the fsspec file system of a URL store (``"s3://bucket/x"``).
     zarr_format : {2, 3, None}
         Only open this format; the format of a new group (default 3).
     attributes : dict, optional
