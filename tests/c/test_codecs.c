@@ -20,69 +20,7 @@
 #include <blosc.h>
 #include <zstd.h>
 
-/* CHECK's message arguments are optional. */
-#pragma GCC diagnostic ignored "-Wformat-zero-length"
-
-/* ------------------------------------------------------------------ */
-/* minimal harness */
-
-static int g_checks, g_failures;
-
-static void fail_at(const char *file, int line, const char *expr, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void fail_at(const char *file, int line, const char *expr, const char *fmt, ...)
-{
-    g_failures++;
-    if (g_failures > 60)
-        return;
-    fprintf(stderr, "FAIL %s:%d: %s", file, line, expr);
-    if (fmt && fmt[0]) {
-        va_list ap;
-        va_start(ap, fmt);
-        fputs(" -- ", stderr);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-    }
-    fputc('\n', stderr);
-}
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        __atomic_add_fetch(&g_checks, 1, __ATOMIC_RELAXED);                  \
-        if (!(cond))                                                         \
-            fail_at(__FILE__, __LINE__, #cond, "" __VA_ARGS__);              \
-    } while (0)
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", n);
-        exit(2);
-    }
-    return p;
-}
-
-/* Exact-size copy, so that the sanitizer sees any read past the end. */
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-    uint8_t *q = xmalloc(n);
-    if (n)
-        memcpy(q, p, n);
-    return q;
-}
-
-static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
-
-static uint64_t rnd(void)
-{
-    /* xorshift64* */
-    g_rng ^= g_rng >> 12;
-    g_rng ^= g_rng << 25;
-    g_rng ^= g_rng >> 27;
-    return g_rng * 0x2545F4914F6CDD1Dull;
-}
+#include "harness.h"
 
 enum pattern { P_ZEROS, P_RANDOM, P_RAMP, P_TEXT, P_COUNT };
 static const char *const pattern_names[] = {"zeros", "random", "ramp", "text"};
@@ -1057,8 +995,5 @@ int main(int argc, char **argv)
     zc_codec_ctx_free(ctx);
     zc_codec_ctx_free(NULL);
     test_threads();
-    printf("test_codecs: %d checks, %d failures\n", g_checks, g_failures);
-    if (g_failures == 0)
-        printf("ALL OK\n");
-    return g_failures ? 1 : 0;
+    return harness_report("test_codecs");
 }
