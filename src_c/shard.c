@@ -152,10 +152,11 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
             why = "offset + length overflows";
         else if (len > r->chain->max_encoded)
             why = "longer than any encoding of an inner chunk";
-        else if (off < lo || end > hi)
-            why = L->index_at_start && off < lo ? "points into the index"
-                  : (!L->index_at_start && end > hi && off < hi) ? "overlaps the index"
-                                                                  : "outside the shard";
+        else if (end > size)
+            why = "outside the shard";
+        else if (off < lo || end > hi) /* inside the file, so it meets the index */
+            why = (L->index_at_start ? end <= lo : off >= hi) ? "points into the index"
+                                                               : "overlaps the index";
         if (why) {
             bad_entry(r, j, off, len, size, why, &err);
             first = i;
