@@ -174,20 +174,6 @@ int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *
     return ZC_OK;
 }
 
-int zc_plan_regular(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
-                    const int64_t *start, const int64_t *step, const int64_t *count, zc_err *err) {
-    zc_dimsel sel[ZC_MAXDIM];
-    if (ndim < 0 || ndim > ZC_MAXDIM)
-        return zc_err_set(err, ZC_EINVAL, "", "ndim %d out of range", ndim);
-    for (int d = 0; d < ndim; d++) {
-        sel[d].start = start[d];
-        sel[d].step = step[d];
-        sel[d].count = count[d];
-        sel[d].idx = NULL;
-    }
-    return zc_plan_build(plan, ndim, shape, chunk_shape, sel, err);
-}
-
 int zc_plan_points(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
                    int64_t npoints, const int64_t *const *coords, zc_err *err) {
     int rc = plan_init(plan, ndim, shape, chunk_shape, err);

@@ -60,9 +60,6 @@ typedef struct zc_plan {
  * the shape here (ZC_EINVAL names the dimension). */
 int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
                   const zc_dimsel *sel, zc_err *err);
-/* Regular-only shorthand of zc_plan_build. */
-int zc_plan_regular(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
-                    const int64_t *start, const int64_t *step, const int64_t *count, zc_err *err);
 /* Coordinate plan: point k is (coords[0][k], ..., coords[ndim-1][k]) and lands
  * at output position k.  Points are grouped by chunk keeping their order, so
  * on write the last of repeated points wins, as in numpy. */
