@@ -37,6 +37,8 @@ google_crc32c = pytest.importorskip("google_crc32c")
 from numcodecs import LZ4, Blosc, GZip, Zlib, Zstd  # noqa: E402
 from numcodecs import blosc as nc_blosc  # noqa: E402
 
+from zarrc._ext._engine import ECHECKSUM, ECORRUPT  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src_c"
 KERNEL_SOURCES = [
@@ -64,10 +66,6 @@ SANITIZER_ENV = {
     "ASAN_OPTIONS": "abort_on_error=0:detect_leaks=1",
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
 }
-
-# zc_status codes (src_c/zc_common.h)
-ZC_ECORRUPT = 2
-ZC_ECHECKSUM = 3
 
 
 def _build(
@@ -323,22 +321,22 @@ def _python_to_c_manifest(work: Path) -> tuple[Path, int]:
     ck = bytearray(Zstd(level=3, checksum=True).encode(ramp))
     ck[-1] ^= 0x40
     (work / "bad.zstd").write_bytes(ck)
-    add(f"fail kind=zstd in={work / 'bad.zstd'} cap=4096 code={ZC_ECHECKSUM}")
+    add(f"fail kind=zstd in={work / 'bad.zstd'} cap=4096 code={ECHECKSUM}")
     crc = bytearray(_crc32c_stream(ramp))
     crc[100] ^= 1
     (work / "bad.crc32c").write_bytes(crc)
-    add(f"fail kind=crc32c in={work / 'bad.crc32c'} cap=4096 code={ZC_ECHECKSUM}")
+    add(f"fail kind=crc32c in={work / 'bad.crc32c'} cap=4096 code={ECHECKSUM}")
     blosc_stream = Blosc(cname="lz4", clevel=5, shuffle=1).encode(np.frombuffer(ramp, np.uint8))
     (work / "short.blosc").write_bytes(blosc_stream)
-    add(f"fail kind=blosc in={work / 'short.blosc'} cap=4095 code={ZC_ECORRUPT}")
+    add(f"fail kind=blosc in={work / 'short.blosc'} cap=4095 code={ECORRUPT}")
     lz4_stream = LZ4().encode(np.frombuffer(ramp, np.uint8))
     (work / "short.lz4").write_bytes(lz4_stream)
-    add(f"fail kind=lz4 in={work / 'short.lz4'} cap=4095 code={ZC_ECORRUPT}")
+    add(f"fail kind=lz4 in={work / 'short.lz4'} cap=4095 code={ECORRUPT}")
     gz_stream = GZip(level=5).encode(np.frombuffer(ramp, np.uint8))
     (work / "short.gzip").write_bytes(gz_stream)
-    add(f"fail kind=gzip in={work / 'short.gzip'} cap=4095 code={ZC_ECORRUPT}")
+    add(f"fail kind=gzip in={work / 'short.gzip'} cap=4095 code={ECORRUPT}")
     (work / "cut.zlib").write_bytes(bytes(Zlib(level=5).encode(ramp))[:-1])
-    add(f"fail kind=zlib in={work / 'cut.zlib'} cap=4096 code={ZC_ECORRUPT}")
+    add(f"fail kind=zlib in={work / 'cut.zlib'} cap=4096 code={ECORRUPT}")
 
     manifest = work / "py_to_c.txt"
     manifest.write_text("\n".join(lines) + "\n")
