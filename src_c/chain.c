@@ -6,9 +6,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "zc_request.h"
 #include <stdlib.h>
 #include <string.h>
+
+#include "codecs_internal.h"
+#include "zc_request.h"
 
 
 /* ---- chains --------------------------------------------------------------- */
@@ -80,19 +82,8 @@ void zc_chain_free(zc_chain *ch) {
 }
 
 const char *zc_codec_name(int kind) {
-    switch (kind) {
-    case ZC_B2B_BLOSC: return "blosc";
-    case ZC_B2B_GZIP: return "gzip";
-    case ZC_B2B_ZSTD: return "zstd";
-    case ZC_B2B_CRC32C: return "crc32c";
-    case ZC_B2B_ZLIB: return "zlib";
-    case ZC_B2B_LZ4: return "lz4";
-    default: return "?";
-    }
-}
-
-static uint32_t load_le32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    const char *name = zc_b2b_name(kind);
+    return name ? name : "?";
 }
 
 /* Decode one stored chunk.  The result (encoded layout, stored byte order,
@@ -103,16 +94,11 @@ int zc_chunk_decode(const zc_chain *ch, zc_worker *w, const uint8_t *src, size_t
     const uint8_t *cur = src;
     for (int i = ch->n_b2b - 1; i >= 0; i--) {
         const zc_b2b_codec *c = &ch->b2b[i];
-        if (c->kind == ZC_B2B_CRC32C) {
+        const zc_b2b_entry *e = zc_b2b_lookup(c->kind);
+        if (e && e->check) {
             /* verify in place: no copy for a trailing checksum */
-            if (n < 4)
-                return zc_err_set(err, ZC_ECORRUPT, "crc32c",
-                                  "chunk of %zu bytes is too short to hold a checksum", n);
-            uint32_t want = load_le32(cur + n - 4), got = zc_crc32c(0, cur, n - 4);
-            if (want != got)
-                return zc_err_set(err, ZC_ECHECKSUM, "crc32c",
-                                  "checksum mismatch: stored 0x%08x, computed 0x%08x", want, got);
-            n -= 4;
+            int rc = e->check(cur, n, &n, err);
+            if (rc != ZC_OK) return rc;
             continue;
         }
         uint8_t *dst;

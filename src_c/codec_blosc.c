@@ -17,8 +17,9 @@
 #define HDR_VERSION 0
 #define HDR_FLAGS 2
 
-size_t zc_blosc_bound(size_t n)
+static size_t blosc_bound(const zc_b2b_codec *c, size_t n)
 {
+    (void)c;
     size_t out;
     if (zc_add_ovf(n, BLOSC_MAX_OVERHEAD, &out))
         return 0;
@@ -50,9 +51,10 @@ static void available_cnames(char *buf, size_t size)
     }
 }
 
-int zc_blosc_encode(const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                    uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
+static int blosc_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                        uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
 {
+    (void)ctx;
     char cname[sizeof c->cname + 1];
     memcpy(cname, c->cname, sizeof c->cname);
     cname[sizeof c->cname] = '\0';
@@ -96,7 +98,7 @@ int zc_blosc_encode(const zc_b2b_codec *c, const uint8_t *src, size_t n,
     if (r == 0)
         return zc_err_set(err, ZC_EINVAL, NAME,
                           "output capacity %zu too small (up to %zu bytes needed)", cap,
-                          zc_blosc_bound(n));
+                          blosc_bound(c, n));
     if (r < 0)
         return zc_err_set(err, ZC_ECODEC, NAME, "libblosc failed to compress (error %d)", r);
     *out_n = (size_t)r;
@@ -117,9 +119,11 @@ static const char *format_name(int format)
     }
 }
 
-int zc_blosc_decode(const uint8_t *src, size_t n,
-                    uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
+static int blosc_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                        uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
 {
+    (void)ctx;
+    (void)c;
     if (n < BLOSC_MIN_HEADER_LENGTH)
         return zc_err_set(err, ZC_ECORRUPT, NAME,
                           "truncated: %zu bytes, the header alone takes %d", n,
@@ -169,3 +173,11 @@ int zc_blosc_decode(const uint8_t *src, size_t n,
     *out_n = nbytes;
     return ZC_OK;
 }
+
+const zc_b2b_entry zc_b2b_blosc_entry = {
+    .kind = ZC_B2B_BLOSC,
+    .name = NAME,
+    .bound = blosc_bound,
+    .encode = blosc_encode,
+    .decode = blosc_decode,
+};

@@ -235,17 +235,20 @@ uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n)
 
 /* ---- the crc32c codec ---- */
 
-size_t zc_crc32c_bound(size_t n)
+static size_t crc32c_bound(const zc_b2b_codec *c, size_t n)
 {
+    (void)c;
     size_t out;
     if (zc_add_ovf(n, 4, &out))
         return 0;
     return out;
 }
 
-int zc_crc32c_encode(const uint8_t *src, size_t n,
-                     uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
+static int crc32c_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src,
+                         size_t n, uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
 {
+    (void)ctx;
+    (void)c;
     size_t need;
     if (zc_add_ovf(n, 4, &need))
         return zc_err_set(err, ZC_EOVERFLOW, NAME, "input of %zu bytes too large", n);
@@ -259,9 +262,11 @@ int zc_crc32c_encode(const uint8_t *src, size_t n,
     return ZC_OK;
 }
 
-int zc_crc32c_decode(const uint8_t *src, size_t n,
-                     uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
+static int crc32c_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src,
+                         size_t n, uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
 {
+    (void)ctx;
+    (void)c;
     if (n < 4)
         return zc_err_set(err, ZC_ECORRUPT, NAME,
                           "truncated: %zu bytes, shorter than the 4-byte checksum", n);
@@ -279,3 +284,26 @@ int zc_crc32c_decode(const uint8_t *src, size_t n,
     *out_n = len;
     return ZC_OK;
 }
+
+/* In a chain: verify the trailing checksum where the chunk lies. */
+static int crc32c_check(const uint8_t *src, size_t n, size_t *out_n, zc_err *err)
+{
+    if (n < 4)
+        return zc_err_set(err, ZC_ECORRUPT, NAME,
+                          "chunk of %zu bytes is too short to hold a checksum", n);
+    uint32_t want = zc_load_le32(src + n - 4), got = zc_crc32c(0, src, n - 4);
+    if (want != got)
+        return zc_err_set(err, ZC_ECHECKSUM, NAME,
+                          "checksum mismatch: stored 0x%08x, computed 0x%08x", want, got);
+    *out_n = n - 4;
+    return ZC_OK;
+}
+
+const zc_b2b_entry zc_b2b_crc32c_entry = {
+    .kind = ZC_B2B_CRC32C,
+    .name = NAME,
+    .bound = crc32c_bound,
+    .encode = crc32c_encode,
+    .decode = crc32c_decode,
+    .check = crc32c_check,
+};

@@ -34,6 +34,9 @@ typedef struct zc_codec_ctx zc_codec_ctx;
 zc_codec_ctx *zc_codec_ctx_new(void);
 void zc_codec_ctx_free(zc_codec_ctx *ctx);
 
+/* Name of a codec kind ("zstd", ...), NULL for an unknown kind. */
+const char *zc_b2b_name(int kind);
+
 /* Upper bound of the encoded size of n input bytes; 0 if it would overflow. */
 size_t zc_b2b_encoded_bound(const zc_b2b_codec *c, size_t n);
 

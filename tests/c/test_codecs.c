@@ -735,6 +735,49 @@ static void test_malformed(zc_codec_ctx *ctx)
 /* ------------------------------------------------------------------ */
 /* the error record */
 
+/* The codec table: one entry per kind, named as in error records. */
+static void test_table(void)
+{
+    for (int kind = ZC_B2B_BLOSC; kind <= ZC_B2B_LZ4; kind++) {
+        const zc_b2b_entry *e = zc_b2b_lookup(kind);
+        CHECK(e != NULL, "kind %d", kind);
+        if (e == NULL)
+            continue;
+        CHECK(e->kind == kind);
+        CHECK(strcmp(e->name, kind_label(kind)) == 0, "kind %d is '%s'", kind, e->name);
+        CHECK(zc_b2b_name(kind) == e->name);
+        CHECK(e->bound != NULL && e->encode != NULL && e->decode != NULL);
+        CHECK((e->check != NULL) == (kind == ZC_B2B_CRC32C), "kind %d", kind);
+    }
+    CHECK(zc_b2b_lookup(0) == NULL && zc_b2b_lookup(ZC_B2B_LZ4 + 1) == NULL);
+    CHECK(zc_b2b_lookup(-1) == NULL && zc_b2b_name(99) == NULL);
+    zc_b2b_codec c = mk(99, 0);
+    CHECK(zc_b2b_encoded_bound(&c, 100) == 0);
+    CHECK(zc_b2b_encoded_bound(NULL, 100) == 0);
+    uint8_t in[4] = {1, 2, 3, 4}, out[16];
+    size_t out_n = 7;
+    zc_err err;
+    err_reset(&err);
+    CHECK(zc_b2b_encode(NULL, &c, in, 4, out, sizeof out, &out_n, &err) == ZC_EINVAL);
+    CHECK(out_n == 0 && strstr(err.msg, "unknown bytes-to-bytes codec kind 99") != NULL,
+          "%s", err.msg);
+    /* the crc32c in-place check agrees with its decoder */
+    const zc_b2b_entry *crc = zc_b2b_lookup(ZC_B2B_CRC32C);
+    zc_b2b_codec cc = mk(ZC_B2B_CRC32C, 0);
+    uint8_t stream[8];
+    err_reset(&err);
+    CHECK(zc_b2b_encode(NULL, &cc, in, 4, stream, sizeof stream, &out_n, &err) == ZC_OK);
+    CHECK(out_n == 8);
+    size_t n = 0;
+    CHECK(crc != NULL && crc->check(stream, 8, &n, &err) == ZC_OK && n == 4);
+    stream[0] ^= 1;
+    err_reset(&err);
+    CHECK(crc->check(stream, 8, &n, &err) == ZC_ECHECKSUM && err.code == ZC_ECHECKSUM);
+    err_reset(&err);
+    CHECK(crc->check(stream, 3, &n, &err) == ZC_ECORRUPT);
+    CHECK(strstr(err.msg, "too short to hold a checksum") != NULL, "%s", err.msg);
+}
+
 static void test_err(void)
 {
     zc_err e;
@@ -989,6 +1032,7 @@ int main(int argc, char **argv)
     zc_codec_ctx *ctx = zc_codec_ctx_new();
     CHECK(ctx != NULL);
     test_err();
+    test_table();
     test_crc32c();
     test_roundtrips(ctx);
     test_malformed(ctx);
