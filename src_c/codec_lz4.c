@@ -9,8 +9,7 @@
 #define NAME "lz4"
 #define HEADER 4
 
-static size_t lz4_bound(const zc_b2b_codec *c, size_t n)
-{
+static size_t lz4_bound(const zc_b2b_codec *c, size_t n) {
     (void)c;
     if (n > LZ4_MAX_INPUT_SIZE)
         return 0;
@@ -18,13 +17,12 @@ static size_t lz4_bound(const zc_b2b_codec *c, size_t n)
 }
 
 static int lz4_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                      uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+                      uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
     (void)ctx;
     int acceleration = c->level;
     if (n > LZ4_MAX_INPUT_SIZE)
-        return zc_err_set(err, ZC_EINVAL, NAME, "input of %zu bytes exceeds the LZ4 limit of %d",
-                          n, LZ4_MAX_INPUT_SIZE);
+        return zc_err_set(err, ZC_EINVAL, NAME, "input of %zu bytes exceeds the LZ4 limit of %d", n,
+                          LZ4_MAX_INPUT_SIZE);
     if (cap <= HEADER)
         return zc_err_set(err, ZC_EINVAL, NAME,
                           "output capacity %zu too small (up to %zu bytes needed)", cap,
@@ -46,8 +44,7 @@ static int lz4_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *s
 }
 
 static int lz4_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                      uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+                      uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
     (void)ctx;
     (void)c;
     if (n < HEADER)
@@ -70,8 +67,8 @@ static int lz4_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *s
                           "malformed LZ4 block (or its size differs from the %u bytes declared)",
                           declared);
     if ((uint32_t)r != declared)
-        return zc_err_set(err, ZC_ECORRUPT, NAME,
-                          "decoded %d bytes but the header declares %u", r, declared);
+        return zc_err_set(err, ZC_ECORRUPT, NAME, "decoded %d bytes but the header declares %u", r,
+                          declared);
     *out_n = (size_t)r;
     return ZC_OK;
 }

@@ -8,8 +8,7 @@
 
 #define NAME "zstd"
 
-static size_t zstd_bound(const zc_b2b_codec *c, size_t n)
-{
+static size_t zstd_bound(const zc_b2b_codec *c, size_t n) {
     (void)c;
     size_t b = ZSTD_compressBound(n);
     if (ZSTD_isError(b) || b < n)
@@ -18,8 +17,7 @@ static size_t zstd_bound(const zc_b2b_codec *c, size_t n)
 }
 
 static int zstd_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
     int level = c->level, checksum = c->checksum;
     ZSTD_CCtx *cctx;
     int rc = zc_ctx_zstd_c(ctx, &cctx, err);
@@ -52,8 +50,7 @@ static int zstd_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *
 }
 
 static int zstd_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
     (void)c;
     if (n == 0)
         return zc_err_set(err, ZC_ECORRUPT, NAME, "empty input");

@@ -7,15 +7,13 @@
 #include <libdeflate.h>
 #include <zstd.h>
 
-zc_codec_ctx *zc_codec_ctx_new(void)
-{
+zc_codec_ctx *zc_codec_ctx_new(void) {
     /* Library state is created on first use: a context that only ever sees
      * blosc chunks never pays for zstd or libdeflate. */
     return calloc(1, sizeof(zc_codec_ctx));
 }
 
-void zc_codec_ctx_free(zc_codec_ctx *ctx)
-{
+void zc_codec_ctx_free(zc_codec_ctx *ctx) {
     if (ctx == NULL)
         return;
     ZSTD_freeCCtx(ctx->zstd_c);
@@ -26,8 +24,7 @@ void zc_codec_ctx_free(zc_codec_ctx *ctx)
     free(ctx);
 }
 
-int zc_ctx_zstd_c(zc_codec_ctx *ctx, ZSTD_CCtx **out, zc_err *err)
-{
+int zc_ctx_zstd_c(zc_codec_ctx *ctx, ZSTD_CCtx **out, zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, "zstd", "a codec context is required");
@@ -37,8 +34,7 @@ int zc_ctx_zstd_c(zc_codec_ctx *ctx, ZSTD_CCtx **out, zc_err *err)
     return ZC_OK;
 }
 
-int zc_ctx_zstd_d(zc_codec_ctx *ctx, ZSTD_DCtx **out, zc_err *err)
-{
+int zc_ctx_zstd_d(zc_codec_ctx *ctx, ZSTD_DCtx **out, zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, "zstd", "a codec context is required");
@@ -49,8 +45,7 @@ int zc_ctx_zstd_d(zc_codec_ctx *ctx, ZSTD_DCtx **out, zc_err *err)
 }
 
 int zc_ctx_deflate_c(zc_codec_ctx *ctx, int level, const char *name,
-                     struct libdeflate_compressor **out, zc_err *err)
-{
+                     struct libdeflate_compressor **out, zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, name, "a codec context is required");
@@ -65,8 +60,7 @@ int zc_ctx_deflate_c(zc_codec_ctx *ctx, int level, const char *name,
 }
 
 int zc_ctx_deflate_d(zc_codec_ctx *ctx, const char *name, struct libdeflate_decompressor **out,
-                     zc_err *err)
-{
+                     zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, name, "a codec context is required");
@@ -81,22 +75,19 @@ int zc_ctx_deflate_d(zc_codec_ctx *ctx, const char *name, struct libdeflate_deco
 static const zc_b2b_entry *const table[] = {ZC_B2B_CODECS(ZC_B2B_ENTRY)};
 #undef ZC_B2B_ENTRY
 
-const zc_b2b_entry *zc_b2b_lookup(int kind)
-{
+const zc_b2b_entry *zc_b2b_lookup(int kind) {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (table[i]->kind == kind)
             return table[i];
     return NULL;
 }
 
-const char *zc_b2b_name(int kind)
-{
+const char *zc_b2b_name(int kind) {
     const zc_b2b_entry *e = zc_b2b_lookup(kind);
     return e ? e->name : NULL;
 }
 
-size_t zc_b2b_encoded_bound(const zc_b2b_codec *c, size_t n)
-{
+size_t zc_b2b_encoded_bound(const zc_b2b_codec *c, size_t n) {
     if (c == NULL)
         return 0;
     const zc_b2b_entry *e = zc_b2b_lookup(c->kind);
@@ -105,8 +96,7 @@ size_t zc_b2b_encoded_bound(const zc_b2b_codec *c, size_t n)
 
 /* Arguments common to encode and decode: the codec's entry in *entry. */
 static int check_args(const zc_b2b_codec *c, const uint8_t *src, size_t n, const uint8_t *dst,
-                      size_t cap, size_t *out_n, const zc_b2b_entry **entry, zc_err *err)
-{
+                      size_t cap, size_t *out_n, const zc_b2b_entry **entry, zc_err *err) {
     if (out_n != NULL)
         *out_n = 0;
     if (c == NULL)
@@ -125,8 +115,7 @@ static int check_args(const zc_b2b_codec *c, const uint8_t *src, size_t n, const
 }
 
 int zc_b2b_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
     const zc_b2b_entry *e = NULL;
     int rc = check_args(c, src, n, dst, cap, out_n, &e, err);
     if (rc != ZC_OK)
@@ -135,8 +124,7 @@ int zc_b2b_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, 
 }
 
 int zc_b2b_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
     const zc_b2b_entry *e = NULL;
     int rc = check_args(c, src, n, dst, cap, out_n, &e, err);
     if (rc != ZC_OK)

@@ -28,8 +28,8 @@ int zc_ctx_zstd_c(zc_codec_ctx *ctx, struct ZSTD_CCtx_s **out, zc_err *err);
 int zc_ctx_zstd_d(zc_codec_ctx *ctx, struct ZSTD_DCtx_s **out, zc_err *err);
 int zc_ctx_deflate_c(zc_codec_ctx *ctx, int level, const char *name,
                      struct libdeflate_compressor **out, zc_err *err);
-int zc_ctx_deflate_d(zc_codec_ctx *ctx, const char *name,
-                     struct libdeflate_decompressor **out, zc_err *err);
+int zc_ctx_deflate_d(zc_codec_ctx *ctx, const char *name, struct libdeflate_decompressor **out,
+                     zc_err *err);
 
 /* One bytes-to-bytes codec.  Each codec_<library>.c (and crc32c.c) defines
  * the entries of its codecs; codecs.c dispatches through a table of them, and
@@ -42,8 +42,8 @@ int zc_ctx_deflate_d(zc_codec_ctx *ctx, const char *name,
  * ctx may be NULL when the caller has no context (kernels that need one say
  * so with ZC_EINVAL). */
 typedef struct zc_b2b_entry {
-    int kind;          /* enum zc_b2b_kind */
-    const char *name;  /* the codec's name in error records */
+    int kind;         /* enum zc_b2b_kind */
+    const char *name; /* the codec's name in error records */
     /* Upper bound of the encoded size of n input bytes; 0 if it would overflow. */
     size_t (*bound)(const zc_b2b_codec *c, size_t n);
     int (*encode)(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
@@ -77,8 +77,7 @@ uint32_t zc_crc32c_hw(uint32_t crc, const void *data, size_t n);
 
 /* Little-endian 32-bit load/store, alignment-free. */
 static inline uint32_t zc_load_le32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 static inline void zc_store_le32(uint8_t *p, uint32_t v) {
     p[0] = (uint8_t)v;

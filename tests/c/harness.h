@@ -18,8 +18,7 @@ static int g_checks, g_failures;
 static void fail_at(const char *file, int line, const char *expr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void fail_at(const char *file, int line, const char *expr, const char *fmt, ...)
-{
+static void fail_at(const char *file, int line, const char *expr, const char *fmt, ...) {
     __atomic_add_fetch(&g_failures, 1, __ATOMIC_RELAXED);
     if (__atomic_load_n(&g_failures, __ATOMIC_RELAXED) > 60)
         return;
@@ -34,15 +33,14 @@ static void fail_at(const char *file, int line, const char *expr, const char *fm
     fputc('\n', stderr);
 }
 
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        __atomic_add_fetch(&g_checks, 1, __ATOMIC_RELAXED);                  \
-        if (!(cond))                                                         \
-            fail_at(__FILE__, __LINE__, #cond, "" __VA_ARGS__);              \
+#define CHECK(cond, ...)                                        \
+    do {                                                        \
+        __atomic_add_fetch(&g_checks, 1, __ATOMIC_RELAXED);     \
+        if (!(cond))                                            \
+            fail_at(__FILE__, __LINE__, #cond, "" __VA_ARGS__); \
     } while (0)
 
-static inline void *xmalloc(size_t n)
-{
+static inline void *xmalloc(size_t n) {
     void *p = malloc(n ? n : 1);
     if (p == NULL) {
         fprintf(stderr, "out of memory (%zu bytes)\n", n);
@@ -52,8 +50,7 @@ static inline void *xmalloc(size_t n)
 }
 
 /* Exact-size copy, so that the sanitizer sees any read past the end. */
-static inline uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
+static inline uint8_t *dup_exact(const uint8_t *p, size_t n) {
     uint8_t *q = xmalloc(n);
     if (n)
         memcpy(q, p, n);
@@ -62,8 +59,7 @@ static inline uint8_t *dup_exact(const uint8_t *p, size_t n)
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 
-static inline uint64_t rnd(void)
-{
+static inline uint64_t rnd(void) {
     /* xorshift64* */
     g_rng ^= g_rng >> 12;
     g_rng ^= g_rng << 25;
@@ -72,14 +68,12 @@ static inline uint64_t rnd(void)
 }
 
 /* Uniform-ish integer in [lo, hi]. */
-static inline int64_t rnd_range(int64_t lo, int64_t hi)
-{
+static inline int64_t rnd_range(int64_t lo, int64_t hi) {
     return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
 }
 
 /* Print the summary line the pytest wrapper looks for; the exit status. */
-static int harness_report(const char *name)
-{
+static int harness_report(const char *name) {
     printf("%s: %d checks, %d failures\n", name, g_checks, g_failures);
     if (g_failures == 0)
         printf("ALL OK\n");

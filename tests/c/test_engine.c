@@ -21,27 +21,23 @@
 
 #include "harness.h"
 
-static void err_reset(zc_err *e)
-{
+static void err_reset(zc_err *e) {
     memset(e, 0, sizeof *e);
     e->chunk = -1;
 }
 
-static zc_dimsel reg(int64_t start, int64_t step, int64_t count)
-{
+static zc_dimsel reg(int64_t start, int64_t step, int64_t count) {
     zc_dimsel s = {start, step, count, NULL};
     return s;
 }
 
-static zc_dimsel ixs(const int64_t *idx, int64_t count)
-{
+static zc_dimsel ixs(const int64_t *idx, int64_t count) {
     zc_dimsel s = {0, 1, count, idx};
     return s;
 }
 
 static int proj_is(const zc_proj *p, int64_t chunk, int64_t in_start, int64_t in_step,
-                   int64_t out_start, int64_t count, int64_t in_min, int64_t in_max)
-{
+                   int64_t out_start, int64_t count, int64_t in_min, int64_t in_max) {
     return p->chunk == chunk && p->in_start == in_start && p->in_step == in_step &&
            p->out_start == out_start && p->count == count && p->in_min == in_min &&
            p->in_max == in_max && p->in_idx == NULL && p->out_idx == NULL;
@@ -50,8 +46,7 @@ static int proj_is(const zc_proj *p, int64_t chunk, int64_t in_start, int64_t in
 /* ------------------------------------------------------------------ */
 /* plans: hand-computed cases */
 
-static void test_plan_regular_small(void)
-{
+static void test_plan_regular_small(void) {
     zc_plan plan;
     zc_err err;
     int64_t shape[1] = {10}, cs[1] = {4};
@@ -131,8 +126,7 @@ static void test_plan_regular_small(void)
     zc_plan_free(&plan);
 }
 
-static void test_plan_index_small(void)
-{
+static void test_plan_index_small(void) {
     zc_plan plan;
     zc_err err;
     err_reset(&err);
@@ -162,8 +156,7 @@ static void test_plan_index_small(void)
     zc_plan_free(&plan);
 }
 
-static void test_plan_points_small(void)
-{
+static void test_plan_points_small(void) {
     zc_plan plan;
     zc_err err;
     err_reset(&err);
@@ -201,15 +194,13 @@ static void test_plan_points_small(void)
     zc_plan_free(&plan);
 }
 
-static void expect_einval(int rc, const zc_err *err, const char *needle)
-{
+static void expect_einval(int rc, const zc_err *err, const char *needle) {
     CHECK(rc == ZC_EINVAL, "rc %d", rc);
     CHECK(err->code == ZC_EINVAL, "code %d", err->code);
     CHECK(strstr(err->msg, needle) != NULL, "message '%s' lacks '%s'", err->msg, needle);
 }
 
-static void test_plan_errors(void)
-{
+static void test_plan_errors(void) {
     zc_plan plan;
     zc_err err;
     int64_t shape[2] = {10, 7}, cs[2] = {4, 3};
@@ -217,10 +208,10 @@ static void test_plan_errors(void)
         zc_dimsel s;
         const char *msg;
     } bad[] = {
-        {{0, 1, 8, NULL}, "out of bounds in dimension 1"},    /* 0..7 of 7 */
-        {{7, 1, 1, NULL}, "out of bounds in dimension 1"},    /* start == size */
-        {{-1, 1, 1, NULL}, "out of bounds in dimension 1"},   /* negative start */
-        {{3, -1, 5, NULL}, "out of bounds in dimension 1"},   /* 3, 2, 1, 0, -1 */
+        {{0, 1, 8, NULL}, "out of bounds in dimension 1"},  /* 0..7 of 7 */
+        {{7, 1, 1, NULL}, "out of bounds in dimension 1"},  /* start == size */
+        {{-1, 1, 1, NULL}, "out of bounds in dimension 1"}, /* negative start */
+        {{3, -1, 5, NULL}, "out of bounds in dimension 1"}, /* 3, 2, 1, 0, -1 */
         {{0, 0, 2, NULL}, "zero step in dimension 1"},
         {{0, 1, -1, NULL}, "negative count in dimension 1"},
         {{1, INT64_MAX, 3, NULL}, "out of bounds in dimension 1"}, /* overflows */
@@ -302,8 +293,7 @@ static void test_plan_errors(void)
 
 /* Every selected element of a dimension is visited exactly once, lands where
  * the selection says, and lies in the chunk the projection names. */
-static void check_dim_against_selection(const zc_plan *plan, int d, const zc_dimsel *s)
-{
+static void check_dim_against_selection(const zc_plan *plan, int d, const zc_dimsel *s) {
     int64_t n = s->count, cs = plan->chunk_shape[d];
     uint8_t *seen = calloc((size_t)(n > 0 ? n : 1), 1);
     int64_t prev_chunk = INT64_MIN;
@@ -320,8 +310,8 @@ static void check_dim_against_selection(const zc_plan *plan, int d, const zc_dim
         for (int64_t k = 0; k < p->count; k++) {
             int64_t in = p->in_idx ? p->in_idx[k] : p->in_start + k * p->in_step;
             int64_t out = p->out_idx ? p->out_idx[k] : p->out_start + k;
-            int64_t want = s->idx ? (out >= 0 && out < n ? s->idx[out] : -1)
-                                  : s->start + out * s->step;
+            int64_t want =
+                s->idx ? (out >= 0 && out < n ? s->idx[out] : -1) : s->start + out * s->step;
             CHECK(out >= 0 && out < n, "out %lld of %lld", (long long)out, (long long)n);
             if (out < 0 || out >= n)
                 continue;
@@ -344,8 +334,7 @@ static void check_dim_against_selection(const zc_plan *plan, int d, const zc_dim
 
 /* Brute force: does the selection write every element of chunk i (regular
  * dimensions only)? */
-static int brute_full(const zc_plan *plan, int64_t i)
-{
+static int brute_full(const zc_plan *plan, int64_t i) {
     int64_t pi[ZC_MAXDIM];
     zc_plan_chunk(plan, i, pi);
     for (int d = 0; d < plan->ndim; d++) {
@@ -368,8 +357,7 @@ static int brute_full(const zc_plan *plan, int64_t i)
     return 1;
 }
 
-static void test_plan_random(void)
-{
+static void test_plan_random(void) {
     for (int iter = 0; iter < 400; iter++) {
         int nd = (int)rnd_range(1, 3);
         int64_t shape[3], cs[3];
@@ -444,8 +432,7 @@ static void test_plan_random(void)
     }
 }
 
-static void test_points_random(void)
-{
+static void test_points_random(void) {
     for (int iter = 0; iter < 200; iter++) {
         int nd = (int)rnd_range(1, 3);
         int64_t shape[3], cs[3], grid[3];
@@ -513,8 +500,7 @@ typedef struct layout {
     size_t base;
 } layout;
 
-static void random_layout(int nd, const int64_t *count, size_t itemsize, layout *L)
-{
+static void random_layout(int nd, const int64_t *count, size_t itemsize, layout *L) {
     int perm[ZC_MAXDIM];
     for (int d = 0; d < nd; d++)
         perm[d] = d;
@@ -545,16 +531,14 @@ static void random_layout(int nd, const int64_t *count, size_t itemsize, layout 
 }
 
 static int64_t elem_offset(int nd, const int64_t *idx, const int64_t *strides,
-                           const int64_t *const *ix)
-{
+                           const int64_t *const *ix) {
     int64_t off = 0;
     for (int d = 0; d < nd; d++)
         off += (ix && ix[d] ? ix[d][idx[d]] : idx[d]) * strides[d];
     return off;
 }
 
-static int next_index(int nd, const int64_t *count, int64_t *idx)
-{
+static int next_index(int nd, const int64_t *count, int64_t *idx) {
     for (int d = nd - 1; d >= 0; d--) {
         if (++idx[d] < count[d])
             return 1;
@@ -563,8 +547,7 @@ static int next_index(int nd, const int64_t *count, int64_t *idx)
     return 0;
 }
 
-static void ref_swap(uint8_t *p, size_t itemsize, int swap)
-{
+static void ref_swap(uint8_t *p, size_t itemsize, int swap) {
     if (swap <= 1)
         return;
     for (size_t u = 0; u + (size_t)swap <= itemsize; u += (size_t)swap)
@@ -577,8 +560,7 @@ static void ref_swap(uint8_t *p, size_t itemsize, int swap)
 
 static void ref_copy(int nd, const int64_t *count, uint8_t *dst, const int64_t *ds,
                      const int64_t *const *dix, const uint8_t *src, const int64_t *ss,
-                     const int64_t *const *six, size_t itemsize, int swap)
-{
+                     const int64_t *const *six, size_t itemsize, int swap) {
     int64_t idx[ZC_MAXDIM] = {0};
     for (int d = 0; d < nd; d++)
         if (count[d] <= 0)
@@ -590,14 +572,12 @@ static void ref_copy(int nd, const int64_t *count, uint8_t *dst, const int64_t *
     } while (next_index(nd, count, idx));
 }
 
-static void random_bytes(uint8_t *p, size_t n)
-{
+static void random_bytes(uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         p[i] = (uint8_t)(rnd() >> 56);
 }
 
-static int random_swap(size_t itemsize)
-{
+static int random_swap(size_t itemsize) {
     switch (rnd() % 3) {
     case 0: return 0;
     case 1: return (int)itemsize;
@@ -607,8 +587,7 @@ static int random_swap(size_t itemsize)
 
 static const size_t itemsizes[] = {1, 2, 3, 4, 8, 16};
 
-static void test_copy_nd_random(void)
-{
+static void test_copy_nd_random(void) {
     for (int iter = 0; iter < 1500; iter++) {
         int nd = (int)rnd_range(1, 4);
         int64_t count[ZC_MAXDIM];
@@ -632,8 +611,7 @@ static void test_copy_nd_random(void)
         if (!empty)
             ref_copy(nd, count, want + Ld.base, Ld.strides, NULL, src + Ls.base, Ls.strides, NULL,
                      itemsize, swap);
-        zc_copy_nd(nd, count, dst + Ld.base, Ld.strides, src + Ls.base, Ls.strides, itemsize,
-                   swap);
+        zc_copy_nd(nd, count, dst + Ld.base, Ld.strides, src + Ls.base, Ls.strides, itemsize, swap);
         CHECK(memcmp(dst, want, Ld.size) == 0, "zc_copy_nd nd %d itemsize %zu swap %d", nd,
               itemsize, swap);
         /* the index-list entry point without lists is the same copy */
@@ -653,8 +631,7 @@ static void test_copy_nd_random(void)
 
 /* Random index lists: dst lists are distinct (a permutation prefix of a
  * larger extent), src lists may repeat. */
-static void test_copy_nd_ix_random(void)
-{
+static void test_copy_nd_ix_random(void) {
     for (int iter = 0; iter < 1000; iter++) {
         int nd = (int)rnd_range(1, 3);
         int64_t count[ZC_MAXDIM], dext[ZC_MAXDIM], sext[ZC_MAXDIM];
@@ -694,8 +671,8 @@ static void test_copy_nd_ix_random(void)
         random_bytes(src, Ls.size);
         random_bytes(dst, Ld.size);
         memcpy(want, dst, Ld.size);
-        ref_copy(nd, count, want + Ld.base, Ld.strides, dl, src + Ls.base, Ls.strides, sl,
-                 itemsize, swap);
+        ref_copy(nd, count, want + Ld.base, Ld.strides, dl, src + Ls.base, Ls.strides, sl, itemsize,
+                 swap);
         zc_copy_nd_ix(nd, count, dst + Ld.base, Ld.strides, dl, src + Ls.base, Ls.strides, sl,
                       itemsize, swap);
         CHECK(memcmp(dst, want, Ld.size) == 0, "zc_copy_nd_ix nd %d itemsize %zu swap %d", nd,
@@ -724,8 +701,7 @@ static void test_copy_nd_ix_random(void)
     }
 }
 
-static void test_fill_nd_random(void)
-{
+static void test_fill_nd_random(void) {
     for (int iter = 0; iter < 800; iter++) {
         int nd = (int)rnd_range(1, 4);
         int64_t count[ZC_MAXDIM];
@@ -759,8 +735,7 @@ static void test_fill_nd_random(void)
         CHECK(buf[i] == i + 1);
 }
 
-static void test_copy_small(void)
-{
+static void test_copy_small(void) {
     /* 2 x 3 int16, transposed into 3 x 2 and byte-swapped */
     const uint8_t src[12] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
                              0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c};
@@ -783,8 +758,7 @@ static void test_copy_small(void)
     CHECK(memcmp(d, wc, 8) == 0);
 }
 
-static void test_all_equal(void)
-{
+static void test_all_equal(void) {
     const uint8_t v2[2] = {0x34, 0x12};
     uint8_t buf[64];
     for (int i = 0; i < 32; i++)
@@ -818,8 +792,7 @@ static void test_all_equal(void)
     }
 }
 
-static void test_byteswap(void)
-{
+static void test_byteswap(void) {
     const int units[] = {0, 1, 2, 3, 4, 8, 16};
     for (int iter = 0; iter < 400; iter++) {
         int unit = units[rnd() % 7];
@@ -865,8 +838,7 @@ typedef struct shard_file {
 } shard_file;
 
 /* Entries of a well-formed shard (data first, index last, or index first). */
-static void shard_default(shard_file *f, int s, int index_at_start, size_t index_nbytes)
-{
+static void shard_default(shard_file *f, int s, int index_at_start, size_t index_nbytes) {
     size_t base = index_at_start ? index_nbytes : 0;
     f->data_n = SH_CPS * SH_INNER;
     for (int j = 0; j < SH_CPS; j++) {
@@ -877,14 +849,12 @@ static void shard_default(shard_file *f, int s, int index_at_start, size_t index
     }
 }
 
-static void store_u64(uint8_t *p, uint64_t v, int big)
-{
+static void store_u64(uint8_t *p, uint64_t v, int big) {
     for (int k = 0; k < 8; k++)
         p[big ? 7 - k : k] = (uint8_t)(v >> (8 * k));
 }
 
-static void write_file(const char *path, const uint8_t *p, size_t n)
-{
+static void write_file(const char *path, const uint8_t *p, size_t n) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
     if (fd < 0)
@@ -895,9 +865,8 @@ static void write_file(const char *path, const uint8_t *p, size_t n)
 
 /* Write shard s; crc_flip corrupts the stored checksum; truncate_to > 0 cuts
  * the file. */
-static void shard_write(const shard_env *env, int s, const shard_file *f,
-                        const zc_shard_layout *L, int crc_flip, size_t truncate_to)
-{
+static void shard_write(const shard_env *env, int s, const shard_file *f, const zc_shard_layout *L,
+                        int crc_flip, size_t truncate_to) {
     uint8_t file[256], ix[128];
     size_t body = SH_CPS * 16;
     for (int j = 0; j < SH_CPS; j++) {
@@ -925,15 +894,13 @@ static void shard_write(const shard_env *env, int s, const shard_file *f,
     write_file(path, file, n);
 }
 
-static void shard_remove(const shard_env *env, int s)
-{
+static void shard_remove(const shard_env *env, int s) {
     char path[160];
     snprintf(path, sizeof path, "%s%d", env->prefix, s);
     unlink(path);
 }
 
-static zc_shard_layout mk_layout(int at_start, int crc, int big)
-{
+static zc_shard_layout mk_layout(int at_start, int crc, int big) {
     zc_shard_layout L;
     memset(&L, 0, sizeof L);
     L.cps[0] = SH_CPS;
@@ -947,8 +914,7 @@ static zc_shard_layout mk_layout(int at_start, int crc, int big)
 /* Read the whole array (or elements [start, start + count)) through the
  * shards; out receives the result. */
 static int shard_read(const shard_env *env, const zc_shard_layout *L, int64_t start, int64_t count,
-                      uint8_t *out, zc_err *err)
-{
+                      uint8_t *out, zc_err *err) {
     int64_t shape[1] = {SH_N}, cs[1] = {SH_INNER};
     zc_dimsel s = reg(start, 1, count);
     zc_plan plan;
@@ -975,8 +941,7 @@ static int shard_read(const shard_env *env, const zc_shard_layout *L, int64_t st
 }
 
 static void expect_bad_shard(const shard_env *env, const zc_shard_layout *L, int64_t chunk,
-                             const char *codec, const char *needle)
-{
+                             const char *codec, const char *needle) {
     uint8_t out[SH_N];
     zc_err err;
     int rc = shard_read(env, L, 0, SH_N, out, &err);
@@ -988,8 +953,7 @@ static void expect_bad_shard(const shard_env *env, const zc_shard_layout *L, int
               (long long)chunk);
 }
 
-static void test_shard_index(void)
-{
+static void test_shard_index(void) {
     shard_env env;
     snprintf(env.dir, sizeof env.dir, "/tmp/zc_test_engine_XXXXXX");
     CHECK(mkdtemp(env.dir) != NULL, "mkdtemp: %s", strerror(errno));
@@ -1048,7 +1012,7 @@ static void test_shard_index(void)
         uint64_t off, len;
         const char *why;
     } bad[] = {
-        {data_end + L.index_nbytes, 2, "outside the shard"},  /* past the end */
+        {data_end + L.index_nbytes, 2, "outside the shard"}, /* past the end */
         {1000, 2, "outside the shard"},
         {data_end - 1, 2, "overlaps the index"},
         {data_end, 2, "points into the index"},
@@ -1114,8 +1078,7 @@ static void test_shard_index(void)
     f.len[2] = 1;
     shard_write(&env, 0, &f, &L, 0, 0);
     rc = shard_read(&env, &L, 0, SH_N, out, &err);
-    CHECK(rc != ZC_OK && err.chunk == 2, "rc %d chunk %lld: %s", rc, (long long)err.chunk,
-          err.msg);
+    CHECK(rc != ZC_OK && err.chunk == 2, "rc %d chunk %lld: %s", rc, (long long)err.chunk, err.msg);
     /* a shard that is a directory */
     shard_remove(&env, 0);
     CHECK(mkdir(path, 0755) == 0);
@@ -1141,8 +1104,7 @@ typedef struct count_job {
     _Atomic int bad_worker;
 } count_job;
 
-static void count_task(void *arg, int64_t t, zc_worker *w)
-{
+static void count_task(void *arg, int64_t t, zc_worker *w) {
     count_job *j = arg;
     atomic_fetch_add(&j->runs[t], 1);
     if (w == NULL || w->codec == NULL)
@@ -1155,8 +1117,7 @@ static void count_task(void *arg, int64_t t, zc_worker *w)
         memset(b, (int)t, (size_t)(t % 512) + 1);
 }
 
-static void run_counted(zc_pool *p, int64_t ntasks)
-{
+static void run_counted(zc_pool *p, int64_t ntasks) {
     count_job j;
     j.runs = calloc((size_t)(ntasks > 0 ? ntasks : 1), sizeof(_Atomic int));
     atomic_store(&j.bad_worker, 0);
@@ -1179,14 +1140,12 @@ typedef struct race {
     pthread_t b_thread;
 } race;
 
-static void sleep_ms(int ms)
-{
+static void sleep_ms(int ms) {
     struct timespec ts = {0, ms * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-static void a_task(void *arg, int64_t t, zc_worker *w)
-{
+static void a_task(void *arg, int64_t t, zc_worker *w) {
     (void)w;
     race *r = arg;
     atomic_fetch_add(&r->a_runs[t], 1);
@@ -1197,16 +1156,14 @@ static void a_task(void *arg, int64_t t, zc_worker *w)
         atomic_store(&r->timed_out, 1);
 }
 
-static void b_task(void *arg, int64_t t, zc_worker *w)
-{
+static void b_task(void *arg, int64_t t, zc_worker *w) {
     race *r = arg;
     atomic_fetch_add(&r->b_runs[t], 1);
     if (!pthread_equal(pthread_self(), r->b_thread) || w == NULL || w->codec == NULL)
         atomic_store(&r->b_foreign, 1);
 }
 
-static void *b_main(void *arg)
-{
+static void *b_main(void *arg) {
     race *r = arg;
     for (int i = 0; i < 10000 && !atomic_load(&r->a_started); i++)
         sleep_ms(1);
@@ -1215,8 +1172,7 @@ static void *b_main(void *arg)
     return NULL;
 }
 
-static void test_pool(void)
-{
+static void test_pool(void) {
     /* sizes, clamping */
     zc_pool *p = zc_pool_new(0);
     CHECK(p != NULL && zc_pool_threads(p) == 1 && zc_pool_valid(p));
@@ -1248,8 +1204,7 @@ static void test_pool(void)
         a_wrong += atomic_load(&r->a_runs[t]) != 1;
         b_wrong += atomic_load(&r->b_runs[t]) != 1;
     }
-    CHECK(a_wrong == 0 && b_wrong == 0, "A %d, B %d tasks not run exactly once", a_wrong,
-          b_wrong);
+    CHECK(a_wrong == 0 && b_wrong == 0, "A %d, B %d tasks not run exactly once", a_wrong, b_wrong);
     free(r);
     /* the pool is usable again afterwards */
     run_counted(p, 500);
@@ -1302,8 +1257,7 @@ static void test_pool(void)
     CHECK(w.buf[0] == NULL && w.cap[0] == 0 && w.buf[3] == NULL && w.codec == NULL);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     (void)argv;
     if (argc != 1) {
         fprintf(stderr, "usage: test_engine\n");
