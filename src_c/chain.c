@@ -6,16 +6,17 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "zc_request.h"
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs_internal.h"
+#include "zc_request.h"
 
 /* ---- chains --------------------------------------------------------------- */
 
 int zc_chain_init(zc_chain *ch, int ndim, const int64_t *chunk_shape, size_t itemsize, int swap,
-                  const int *order, int n_b2b, const zc_b2b_codec *b2b,
-                  const uint8_t *fill_native, zc_err *err) {
+                  const int *order, int n_b2b, const zc_b2b_codec *b2b, const uint8_t *fill_native,
+                  zc_err *err) {
     memset(ch, 0, sizeof(*ch));
     if (ndim < 0 || ndim > ZC_MAXDIM || n_b2b < 0 || n_b2b > ZC_MAX_B2B || itemsize == 0)
         return zc_err_set(err, ZC_EINVAL, "", "unsupported chain (ndim %d, %d codecs)", ndim,
@@ -39,7 +40,8 @@ int zc_chain_init(zc_chain *ch, int ndim, const int64_t *chunk_shape, size_t ite
         ord[i] = order ? order[i] : i;
         if (ord[i] < 0 || ord[i] >= ndim || seen[ord[i]]++)
             return zc_err_set(err, ZC_EINVAL, "transpose", "order is not a permutation");
-        if (ord[i] != i) ch->transposed = 1;
+        if (ord[i] != i)
+            ch->transposed = 1;
         ch->order[i] = ord[i];
     }
     int64_t s = (int64_t)itemsize;
@@ -69,7 +71,8 @@ int zc_chain_init(zc_chain *ch, int ndim, const int64_t *chunk_shape, size_t ite
     }
     memcpy(ch->fill_native, fill_native, itemsize);
     memcpy(ch->fill, fill_native, itemsize);
-    if (ch->swap) zc_byteswap(ch->fill, itemsize, ch->swap);
+    if (ch->swap)
+        zc_byteswap(ch->fill, itemsize, ch->swap);
     return ZC_OK;
 }
 
@@ -80,39 +83,24 @@ void zc_chain_free(zc_chain *ch) {
 }
 
 const char *zc_codec_name(int kind) {
-    switch (kind) {
-    case ZC_B2B_BLOSC: return "blosc";
-    case ZC_B2B_GZIP: return "gzip";
-    case ZC_B2B_ZSTD: return "zstd";
-    case ZC_B2B_CRC32C: return "crc32c";
-    case ZC_B2B_ZLIB: return "zlib";
-    case ZC_B2B_LZ4: return "lz4";
-    default: return "?";
-    }
-}
-
-static uint32_t load_le32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    const char *name = zc_b2b_name(kind);
+    return name ? name : "?";
 }
 
 /* Decode one stored chunk.  The result (encoded layout, stored byte order,
  * exactly ch->nbytes) is left at *out: in `direct` when given, else in a
  * worker buffer, or src itself when no codec transforms the bytes. */
-int zc_chunk_decode(const zc_chain *ch, zc_worker *w, const uint8_t *src, size_t n,
-                        uint8_t *direct, const uint8_t **out, zc_err *err) {
+int zc_chunk_decode(const zc_chain *ch, zc_worker *w, const uint8_t *src, size_t n, uint8_t *direct,
+                    const uint8_t **out, zc_err *err) {
     const uint8_t *cur = src;
     for (int i = ch->n_b2b - 1; i >= 0; i--) {
         const zc_b2b_codec *c = &ch->b2b[i];
-        if (c->kind == ZC_B2B_CRC32C) {
+        const zc_b2b_entry *e = zc_b2b_lookup(c->kind);
+        if (e && e->check) {
             /* verify in place: no copy for a trailing checksum */
-            if (n < 4)
-                return zc_err_set(err, ZC_ECORRUPT, "crc32c",
-                                  "chunk of %zu bytes is too short to hold a checksum", n);
-            uint32_t want = load_le32(cur + n - 4), got = zc_crc32c(0, cur, n - 4);
-            if (want != got)
-                return zc_err_set(err, ZC_ECHECKSUM, "crc32c",
-                                  "checksum mismatch: stored 0x%08x, computed 0x%08x", want, got);
-            n -= 4;
+            int rc = e->check(cur, n, &n, err);
+            if (rc != ZC_OK)
+                return rc;
             continue;
         }
         uint8_t *dst;
@@ -121,36 +109,41 @@ int zc_chunk_decode(const zc_chain *ch, zc_worker *w, const uint8_t *src, size_t
         } else {
             int k = (cur == w->buf[1]) ? 2 : 1;
             dst = zc_worker_buf(w, k, ch->bound[i]);
-            if (!dst) return zc_err_set(err, ZC_ENOMEM, zc_codec_name(c->kind), "out of memory");
+            if (!dst)
+                return zc_err_set(err, ZC_ENOMEM, zc_codec_name(c->kind), "out of memory");
         }
         size_t got = 0;
         int rc = zc_b2b_decode(w->codec, c, cur, n, dst, ch->bound[i], &got, err);
-        if (rc != ZC_OK) return rc;
+        if (rc != ZC_OK)
+            return rc;
         cur = dst;
         n = got;
     }
     if (n != ch->nbytes)
         return zc_err_set(err, ZC_ESIZE, ch->n_b2b ? zc_codec_name(ch->b2b[0].kind) : "bytes",
                           "decoded chunk has %zu bytes, expected %zu", n, ch->nbytes);
-    if (direct && cur != direct) memcpy(direct, cur, n);
+    if (direct && cur != direct)
+        memcpy(direct, cur, n);
     *out = direct ? direct : cur;
     return ZC_OK;
 }
 
 /* Encode the chunk in `chunk` (ch->nbytes, encoded layout).  The result is
  * chunk itself or a worker buffer. */
-int zc_chunk_encode(const zc_chain *ch, zc_worker *w, const uint8_t *chunk,
-                        const uint8_t **out, size_t *out_n, zc_err *err) {
+int zc_chunk_encode(const zc_chain *ch, zc_worker *w, const uint8_t *chunk, const uint8_t **out,
+                    size_t *out_n, zc_err *err) {
     const uint8_t *cur = chunk;
     size_t n = ch->nbytes;
     for (int i = 0; i < ch->n_b2b; i++) {
         const zc_b2b_codec *c = &ch->b2b[i];
         int k = (cur == w->buf[1]) ? 2 : 1;
         uint8_t *dst = zc_worker_buf(w, k, ch->bound[i + 1]);
-        if (!dst) return zc_err_set(err, ZC_ENOMEM, zc_codec_name(c->kind), "out of memory");
+        if (!dst)
+            return zc_err_set(err, ZC_ENOMEM, zc_codec_name(c->kind), "out of memory");
         size_t got = 0;
         int rc = zc_b2b_encode(w->codec, c, cur, n, dst, ch->bound[i + 1], &got, err);
-        if (rc != ZC_OK) return rc;
+        if (rc != ZC_OK)
+            return rc;
         cur = dst;
         n = got;
     }

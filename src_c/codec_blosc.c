@@ -17,16 +17,15 @@
 #define HDR_VERSION 0
 #define HDR_FLAGS 2
 
-size_t zc_blosc_bound(size_t n)
-{
+static size_t blosc_bound(const zc_b2b_codec *c, size_t n) {
+    (void)c;
     size_t out;
     if (zc_add_ovf(n, BLOSC_MAX_OVERHEAD, &out))
         return 0;
     return out;
 }
 
-static int cname_known(const char *cname)
-{
+static int cname_known(const char *cname) {
     static const char *const known[] = {"blosclz", "lz4", "lz4hc", "snappy", "zlib", "zstd"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(cname, known[i]) == 0)
@@ -35,8 +34,7 @@ static int cname_known(const char *cname)
 }
 
 /* The names this libblosc build can use, comma separated. */
-static void available_cnames(char *buf, size_t size)
-{
+static void available_cnames(char *buf, size_t size) {
     static const char *const known[] = {"blosclz", "lz4", "lz4hc", "snappy", "zlib", "zstd"};
     size_t used = 0;
     buf[0] = '\0';
@@ -50,9 +48,9 @@ static void available_cnames(char *buf, size_t size)
     }
 }
 
-int zc_blosc_encode(const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                    uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int blosc_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                        uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    (void)ctx;
     char cname[sizeof c->cname + 1];
     memcpy(cname, c->cname, sizeof c->cname);
     cname[sizeof c->cname] = '\0';
@@ -78,8 +76,8 @@ int zc_blosc_encode(const zc_b2b_codec *c, const uint8_t *src, size_t n,
     if (shuffle == -1) /* numcodecs AUTOSHUFFLE */
         shuffle = typesize == 1 ? BLOSC_BITSHUFFLE : BLOSC_SHUFFLE;
     if (shuffle < 0 || shuffle > 2)
-        return zc_err_set(err, ZC_EINVAL, NAME,
-                          "shuffle %d, must be 0 (none), 1 (byte) or 2 (bit)", c->shuffle);
+        return zc_err_set(err, ZC_EINVAL, NAME, "shuffle %d, must be 0 (none), 1 (byte) or 2 (bit)",
+                          c->shuffle);
     if (c->blocksize < 0)
         return zc_err_set(err, ZC_EINVAL, NAME, "blocksize %d is negative", c->blocksize);
     if (n > BLOSC_MAX_BUFFERSIZE)
@@ -96,7 +94,7 @@ int zc_blosc_encode(const zc_b2b_codec *c, const uint8_t *src, size_t n,
     if (r == 0)
         return zc_err_set(err, ZC_EINVAL, NAME,
                           "output capacity %zu too small (up to %zu bytes needed)", cap,
-                          zc_blosc_bound(n));
+                          blosc_bound(c, n));
     if (r < 0)
         return zc_err_set(err, ZC_ECODEC, NAME, "libblosc failed to compress (error %d)", r);
     *out_n = (size_t)r;
@@ -105,8 +103,7 @@ int zc_blosc_encode(const zc_b2b_codec *c, const uint8_t *src, size_t n,
 
 /* Name of the compressor library recorded in the header's flags (lz4 and
  * lz4hc share one format). */
-static const char *format_name(int format)
-{
+static const char *format_name(int format) {
     switch (format) {
     case BLOSC_BLOSCLZ_FORMAT: return "blosclz";
     case BLOSC_LZ4_FORMAT: return "lz4";
@@ -117,13 +114,13 @@ static const char *format_name(int format)
     }
 }
 
-int zc_blosc_decode(const uint8_t *src, size_t n,
-                    uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int blosc_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                        uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    (void)ctx;
+    (void)c;
     if (n < BLOSC_MIN_HEADER_LENGTH)
-        return zc_err_set(err, ZC_ECORRUPT, NAME,
-                          "truncated: %zu bytes, the header alone takes %d", n,
-                          BLOSC_MIN_HEADER_LENGTH);
+        return zc_err_set(err, ZC_ECORRUPT, NAME, "truncated: %zu bytes, the header alone takes %d",
+                          n, BLOSC_MIN_HEADER_LENGTH);
     if (src[HDR_VERSION] != BLOSC_VERSION_FORMAT)
         return zc_err_set(err, ZC_ECORRUPT, NAME, "unsupported format version %u (expected %d)",
                           src[HDR_VERSION], BLOSC_VERSION_FORMAT);
@@ -164,8 +161,16 @@ int zc_blosc_decode(const uint8_t *src, size_t n,
         return zc_err_set(err, ZC_ECORRUPT, NAME, "malformed compressed data (libblosc error %d)",
                           r);
     if ((size_t)r != nbytes)
-        return zc_err_set(err, ZC_ECORRUPT, NAME,
-                          "decoded %d bytes but the header declares %zu", r, nbytes);
+        return zc_err_set(err, ZC_ECORRUPT, NAME, "decoded %d bytes but the header declares %zu", r,
+                          nbytes);
     *out_n = nbytes;
     return ZC_OK;
 }
+
+const zc_b2b_entry zc_b2b_blosc_entry = {
+    .kind = ZC_B2B_BLOSC,
+    .name = NAME,
+    .bound = blosc_bound,
+    .encode = blosc_encode,
+    .decode = blosc_decode,
+};

@@ -8,20 +8,18 @@
 /* zlib's "default level" (Z_DEFAULT_COMPRESSION) means 6. */
 #define DEFAULT_LEVEL 6
 
-size_t zc_deflate_bound(int gzip, size_t n)
-{
+static size_t deflate_bound(int gzip, size_t n) {
     /* libdeflate's bound is a little more than n; refuse sizes where its
      * arithmetic could wrap. */
     if (n > SIZE_MAX / 2)
         return 0;
-    size_t b = gzip ? libdeflate_gzip_compress_bound(NULL, n)
-                    : libdeflate_zlib_compress_bound(NULL, n);
+    size_t b =
+        gzip ? libdeflate_gzip_compress_bound(NULL, n) : libdeflate_zlib_compress_bound(NULL, n);
     return b < n ? 0 : b;
 }
 
-int zc_deflate_encode(zc_codec_ctx *ctx, int gzip, int level, const uint8_t *src, size_t n,
-                      uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int deflate_encode(zc_codec_ctx *ctx, int gzip, int level, const uint8_t *src, size_t n,
+                          uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
     const char *name = gzip ? "gzip" : "zlib";
     if (level == -1)
         level = DEFAULT_LEVEL;
@@ -37,14 +35,13 @@ int zc_deflate_encode(zc_codec_ctx *ctx, int gzip, int level, const uint8_t *src
     if (r == 0)
         return zc_err_set(err, ZC_EINVAL, name,
                           "output capacity %zu too small (up to %zu bytes needed)", cap,
-                          zc_deflate_bound(gzip, n));
+                          deflate_bound(gzip, n));
     *out_n = r;
     return ZC_OK;
 }
 
 /* Nonzero if p[0..n) are all zero bytes. */
-static int all_zero(const uint8_t *p, size_t n)
-{
+static int all_zero(const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (p[i] != 0)
             return 0;
@@ -52,8 +49,7 @@ static int all_zero(const uint8_t *p, size_t n)
 }
 
 static int decode_failure(zc_err *err, const char *name, enum libdeflate_result r, size_t offset,
-                          size_t cap)
-{
+                          size_t cap) {
     if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
         return zc_err_set(err, ZC_ECORRUPT, name,
                           "decompressed data exceeds the %zu bytes expected", cap);
@@ -62,9 +58,8 @@ static int decode_failure(zc_err *err, const char *name, enum libdeflate_result 
                       (int)r);
 }
 
-int zc_deflate_decode(zc_codec_ctx *ctx, int gzip, const uint8_t *src, size_t n,
-                      uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int deflate_decode(zc_codec_ctx *ctx, int gzip, const uint8_t *src, size_t n, uint8_t *dst,
+                          size_t cap, size_t *out_n, zc_err *err) {
     const char *name = gzip ? "gzip" : "zlib";
     if (n == 0)
         return zc_err_set(err, ZC_ECORRUPT, name, "empty input");
@@ -96,9 +91,8 @@ int zc_deflate_decode(zc_codec_ctx *ctx, int gzip, const uint8_t *src, size_t n,
         if (in_pos > 0 && all_zero(src + in_pos, n - in_pos))
             break;
         size_t in_used = 0, produced = 0;
-        enum libdeflate_result r =
-            libdeflate_gzip_decompress_ex(d, src + in_pos, n - in_pos, out + out_pos,
-                                          cap - out_pos, &in_used, &produced);
+        enum libdeflate_result r = libdeflate_gzip_decompress_ex(
+            d, src + in_pos, n - in_pos, out + out_pos, cap - out_pos, &in_used, &produced);
         if (r != LIBDEFLATE_SUCCESS)
             return decode_failure(err, name, r, in_pos, cap);
         if (in_used == 0 || in_used > n - in_pos || produced > cap - out_pos)
@@ -109,3 +103,53 @@ int zc_deflate_decode(zc_codec_ctx *ctx, int gzip, const uint8_t *src, size_t n,
     *out_n = out_pos;
     return ZC_OK;
 }
+
+/* ---- the two containers ---- */
+
+static size_t gzip_bound(const zc_b2b_codec *c, size_t n) {
+    (void)c;
+    return deflate_bound(1, n);
+}
+
+static int gzip_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    return deflate_encode(ctx, 1, c->level, src, n, dst, cap, out_n, err);
+}
+
+static int gzip_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    (void)c;
+    return deflate_decode(ctx, 1, src, n, dst, cap, out_n, err);
+}
+
+static size_t zlib_bound(const zc_b2b_codec *c, size_t n) {
+    (void)c;
+    return deflate_bound(0, n);
+}
+
+static int zlib_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    return deflate_encode(ctx, 0, c->level, src, n, dst, cap, out_n, err);
+}
+
+static int zlib_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    (void)c;
+    return deflate_decode(ctx, 0, src, n, dst, cap, out_n, err);
+}
+
+const zc_b2b_entry zc_b2b_gzip_entry = {
+    .kind = ZC_B2B_GZIP,
+    .name = "gzip",
+    .bound = gzip_bound,
+    .encode = gzip_encode,
+    .decode = gzip_decode,
+};
+
+const zc_b2b_entry zc_b2b_zlib_entry = {
+    .kind = ZC_B2B_ZLIB,
+    .name = "zlib",
+    .bound = zlib_bound,
+    .encode = zlib_encode,
+    .decode = zlib_decode,
+};

@@ -8,17 +8,17 @@
 
 #define NAME "zstd"
 
-size_t zc_zstd_bound(size_t n)
-{
+static size_t zstd_bound(const zc_b2b_codec *c, size_t n) {
+    (void)c;
     size_t b = ZSTD_compressBound(n);
     if (ZSTD_isError(b) || b < n)
         return 0;
     return b;
 }
 
-int zc_zstd_encode(zc_codec_ctx *ctx, int level, int checksum, const uint8_t *src, size_t n,
-                   uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int zstd_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    int level = c->level, checksum = c->checksum;
     ZSTD_CCtx *cctx;
     int rc = zc_ctx_zstd_c(ctx, &cctx, err);
     if (rc != ZC_OK)
@@ -41,7 +41,7 @@ int zc_zstd_encode(zc_codec_ctx *ctx, int level, int checksum, const uint8_t *sr
         if (ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
             return zc_err_set(err, ZC_EINVAL, NAME,
                               "output capacity %zu too small (up to %zu bytes needed)", cap,
-                              zc_zstd_bound(n));
+                              zstd_bound(c, n));
         return zc_err_set(err, ZC_ECODEC, NAME, "compression at level %d failed: %s", level,
                           ZSTD_getErrorName(r));
     }
@@ -49,9 +49,9 @@ int zc_zstd_encode(zc_codec_ctx *ctx, int level, int checksum, const uint8_t *sr
     return ZC_OK;
 }
 
-int zc_zstd_decode(zc_codec_ctx *ctx, const uint8_t *src, size_t n,
-                   uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int zstd_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                       uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    (void)c;
     if (n == 0)
         return zc_err_set(err, ZC_ECORRUPT, NAME, "empty input");
     /* Refuse a frame that announces more than the chunk can hold before
@@ -81,3 +81,11 @@ int zc_zstd_decode(zc_codec_ctx *ctx, const uint8_t *src, size_t n,
     *out_n = r;
     return ZC_OK;
 }
+
+const zc_b2b_entry zc_b2b_zstd_entry = {
+    .kind = ZC_B2B_ZSTD,
+    .name = NAME,
+    .bound = zstd_bound,
+    .encode = zstd_encode,
+    .decode = zstd_decode,
+};

@@ -7,15 +7,13 @@
 #include <libdeflate.h>
 #include <zstd.h>
 
-zc_codec_ctx *zc_codec_ctx_new(void)
-{
+zc_codec_ctx *zc_codec_ctx_new(void) {
     /* Library state is created on first use: a context that only ever sees
      * blosc chunks never pays for zstd or libdeflate. */
     return calloc(1, sizeof(zc_codec_ctx));
 }
 
-void zc_codec_ctx_free(zc_codec_ctx *ctx)
-{
+void zc_codec_ctx_free(zc_codec_ctx *ctx) {
     if (ctx == NULL)
         return;
     ZSTD_freeCCtx(ctx->zstd_c);
@@ -26,8 +24,7 @@ void zc_codec_ctx_free(zc_codec_ctx *ctx)
     free(ctx);
 }
 
-int zc_ctx_zstd_c(zc_codec_ctx *ctx, ZSTD_CCtx **out, zc_err *err)
-{
+int zc_ctx_zstd_c(zc_codec_ctx *ctx, ZSTD_CCtx **out, zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, "zstd", "a codec context is required");
@@ -37,8 +34,7 @@ int zc_ctx_zstd_c(zc_codec_ctx *ctx, ZSTD_CCtx **out, zc_err *err)
     return ZC_OK;
 }
 
-int zc_ctx_zstd_d(zc_codec_ctx *ctx, ZSTD_DCtx **out, zc_err *err)
-{
+int zc_ctx_zstd_d(zc_codec_ctx *ctx, ZSTD_DCtx **out, zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, "zstd", "a codec context is required");
@@ -49,8 +45,7 @@ int zc_ctx_zstd_d(zc_codec_ctx *ctx, ZSTD_DCtx **out, zc_err *err)
 }
 
 int zc_ctx_deflate_c(zc_codec_ctx *ctx, int level, const char *name,
-                     struct libdeflate_compressor **out, zc_err *err)
-{
+                     struct libdeflate_compressor **out, zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, name, "a codec context is required");
@@ -65,8 +60,7 @@ int zc_ctx_deflate_c(zc_codec_ctx *ctx, int level, const char *name,
 }
 
 int zc_ctx_deflate_d(zc_codec_ctx *ctx, const char *name, struct libdeflate_decompressor **out,
-                     zc_err *err)
-{
+                     zc_err *err) {
     *out = NULL;
     if (ctx == NULL)
         return zc_err_set(err, ZC_EINVAL, name, "a codec context is required");
@@ -76,83 +70,64 @@ int zc_ctx_deflate_d(zc_codec_ctx *ctx, const char *name, struct libdeflate_deco
     return ZC_OK;
 }
 
-static const char *kind_name(int kind)
-{
-    switch (kind) {
-    case ZC_B2B_BLOSC: return "blosc";
-    case ZC_B2B_GZIP: return "gzip";
-    case ZC_B2B_ZSTD: return "zstd";
-    case ZC_B2B_CRC32C: return "crc32c";
-    case ZC_B2B_ZLIB: return "zlib";
-    case ZC_B2B_LZ4: return "lz4";
-    default: return "";
-    }
+/* Every bytes-to-bytes codec the engine runs. */
+#define ZC_B2B_ENTRY(name) &zc_b2b_##name##_entry,
+static const zc_b2b_entry *const table[] = {ZC_B2B_CODECS(ZC_B2B_ENTRY)};
+#undef ZC_B2B_ENTRY
+
+const zc_b2b_entry *zc_b2b_lookup(int kind) {
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i]->kind == kind)
+            return table[i];
+    return NULL;
 }
 
-size_t zc_b2b_encoded_bound(const zc_b2b_codec *c, size_t n)
-{
+const char *zc_b2b_name(int kind) {
+    const zc_b2b_entry *e = zc_b2b_lookup(kind);
+    return e ? e->name : NULL;
+}
+
+size_t zc_b2b_encoded_bound(const zc_b2b_codec *c, size_t n) {
     if (c == NULL)
         return 0;
-    switch (c->kind) {
-    case ZC_B2B_BLOSC: return zc_blosc_bound(n);
-    case ZC_B2B_GZIP: return zc_deflate_bound(1, n);
-    case ZC_B2B_ZLIB: return zc_deflate_bound(0, n);
-    case ZC_B2B_ZSTD: return zc_zstd_bound(n);
-    case ZC_B2B_LZ4: return zc_lz4_bound(n);
-    case ZC_B2B_CRC32C: return zc_crc32c_bound(n);
-    default: return 0;
-    }
+    const zc_b2b_entry *e = zc_b2b_lookup(c->kind);
+    return e ? e->bound(c, n) : 0;
 }
 
-/* Arguments common to encode and decode. */
+/* Arguments common to encode and decode: the codec's entry in *entry. */
 static int check_args(const zc_b2b_codec *c, const uint8_t *src, size_t n, const uint8_t *dst,
-                      size_t cap, size_t *out_n, zc_err *err)
-{
+                      size_t cap, size_t *out_n, const zc_b2b_entry **entry, zc_err *err) {
     if (out_n != NULL)
         *out_n = 0;
     if (c == NULL)
         return zc_err_set(err, ZC_EINVAL, "", "no codec given");
-    const char *name = kind_name(c->kind);
-    if (name[0] == '\0')
+    const zc_b2b_entry *e = zc_b2b_lookup(c->kind);
+    if (e == NULL)
         return zc_err_set(err, ZC_EINVAL, "", "unknown bytes-to-bytes codec kind %d", c->kind);
     if (out_n == NULL)
-        return zc_err_set(err, ZC_EINVAL, name, "no place for the output size");
+        return zc_err_set(err, ZC_EINVAL, e->name, "no place for the output size");
     if (src == NULL && n != 0)
-        return zc_err_set(err, ZC_EINVAL, name, "NULL input of %zu bytes", n);
+        return zc_err_set(err, ZC_EINVAL, e->name, "NULL input of %zu bytes", n);
     if (dst == NULL && cap != 0)
-        return zc_err_set(err, ZC_EINVAL, name, "NULL output of capacity %zu", cap);
+        return zc_err_set(err, ZC_EINVAL, e->name, "NULL output of capacity %zu", cap);
+    *entry = e;
     return ZC_OK;
 }
 
 int zc_b2b_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
-    int rc = check_args(c, src, n, dst, cap, out_n, err);
+                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    const zc_b2b_entry *e = NULL;
+    int rc = check_args(c, src, n, dst, cap, out_n, &e, err);
     if (rc != ZC_OK)
         return rc;
-    switch (c->kind) {
-    case ZC_B2B_BLOSC: return zc_blosc_encode(c, src, n, dst, cap, out_n, err);
-    case ZC_B2B_GZIP: return zc_deflate_encode(ctx, 1, c->level, src, n, dst, cap, out_n, err);
-    case ZC_B2B_ZLIB: return zc_deflate_encode(ctx, 0, c->level, src, n, dst, cap, out_n, err);
-    case ZC_B2B_ZSTD:
-        return zc_zstd_encode(ctx, c->level, c->checksum, src, n, dst, cap, out_n, err);
-    case ZC_B2B_LZ4: return zc_lz4_encode(c->level, src, n, dst, cap, out_n, err);
-    default: return zc_crc32c_encode(src, n, dst, cap, out_n, err);
-    }
+    return e->encode(ctx, c, src, n, dst, cap, out_n, err);
 }
 
 int zc_b2b_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
-    int rc = check_args(c, src, n, dst, cap, out_n, err);
+                  uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    const zc_b2b_entry *e = NULL;
+    int rc = check_args(c, src, n, dst, cap, out_n, &e, err);
     if (rc != ZC_OK)
         return rc;
-    switch (c->kind) {
-    case ZC_B2B_BLOSC: return zc_blosc_decode(src, n, dst, cap, out_n, err);
-    case ZC_B2B_GZIP: return zc_deflate_decode(ctx, 1, src, n, dst, cap, out_n, err);
-    case ZC_B2B_ZLIB: return zc_deflate_decode(ctx, 0, src, n, dst, cap, out_n, err);
-    case ZC_B2B_ZSTD: return zc_zstd_decode(ctx, src, n, dst, cap, out_n, err);
-    case ZC_B2B_LZ4: return zc_lz4_decode(src, n, dst, cap, out_n, err);
-    default: return zc_crc32c_decode(src, n, dst, cap, out_n, err);
-    }
+    return e->decode(ctx, c, src, n, dst, cap, out_n, err);
 }

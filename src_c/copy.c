@@ -14,7 +14,8 @@ static inline void swap_unit(uint8_t *p, int unit) {
 }
 
 void zc_byteswap(uint8_t *buf, size_t n, int unit) {
-    if (unit <= 1) return;
+    if (unit <= 1)
+        return;
     size_t u = (size_t)unit;
     if (unit == 2) {
         for (size_t i = 0; i + 1 < n; i += 2) {
@@ -38,7 +39,8 @@ void zc_byteswap(uint8_t *buf, size_t n, int unit) {
             memcpy(buf + i, &v, 8);
         }
     } else {
-        for (size_t i = 0; i + u <= n; i += u) swap_unit(buf + i, unit);
+        for (size_t i = 0; i + u <= n; i += u)
+            swap_unit(buf + i, unit);
     }
 }
 
@@ -48,7 +50,8 @@ static int coalesce(int nd, const int64_t *count, const int64_t *s1, const int64
                     int64_t *c_out, int64_t *s1_out, int64_t *s2_out) {
     int m = 0;
     for (int d = 0; d < nd; d++) {
-        if (count[d] == 1) continue;
+        if (count[d] == 1)
+            continue;
         if (m > 0 && s1_out[m - 1] == count[d] * s1[d] && s2_out[m - 1] == count[d] * s2[d]) {
             c_out[m - 1] *= count[d];
             s1_out[m - 1] = s1[d];
@@ -88,12 +91,13 @@ static void copy_row(uint8_t *dst, int64_t ds, const uint8_t *src, int64_t ss, i
         ((uintptr_t)dst | (uintptr_t)src) % itemsize == 0) {
         /* a reversed row (negative step): indexed loops the compiler vectorises */
         switch (itemsize) {
-#define ZC_REV(T)                                                  \
-    {                                                              \
-        T *d = (T *)__builtin_assume_aligned(dst, sizeof(T));       \
+#define ZC_REV(T)                                                         \
+    {                                                                     \
+        T *d = (T *)__builtin_assume_aligned(dst, sizeof(T));             \
         const T *s = (const T *)__builtin_assume_aligned(src, sizeof(T)); \
-        for (int64_t i = 0; i < n; i++) d[i] = s[-i];              \
-        return;                                                    \
+        for (int64_t i = 0; i < n; i++)                                   \
+            d[i] = s[-i];                                                 \
+        return;                                                           \
     }
         case 1: ZC_REV(uint8_t)
         case 2: ZC_REV(uint16_t)
@@ -104,14 +108,14 @@ static void copy_row(uint8_t *dst, int64_t ds, const uint8_t *src, int64_t ss, i
         }
     }
     switch (itemsize) {
-#define ZC_ROW(T)                      \
-    for (int64_t i = 0; i < n; i++) {  \
-        T v;                           \
-        memcpy(&v, src, sizeof(T));    \
-        memcpy(dst, &v, sizeof(T));    \
-        dst += ds;                     \
-        src += ss;                     \
-    }                                  \
+#define ZC_ROW(T)                     \
+    for (int64_t i = 0; i < n; i++) { \
+        T v;                          \
+        memcpy(&v, src, sizeof(T));   \
+        memcpy(dst, &v, sizeof(T));   \
+        dst += ds;                    \
+        src += ss;                    \
+    }                                 \
     return;
     case 1: ZC_ROW(uint8_t)
     case 2: ZC_ROW(uint16_t)
@@ -131,9 +135,11 @@ void zc_copy_nd(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_s
                 const uint8_t *src, const int64_t *src_strides, size_t itemsize, int swap) {
     int64_t c[ZC_MAXDIM], ds[ZC_MAXDIM], ss[ZC_MAXDIM], idx[ZC_MAXDIM];
     for (int d = 0; d < nd; d++)
-        if (count[d] <= 0) return;
+        if (count[d] <= 0)
+            return;
     int m = coalesce(nd, count, dst_strides, src_strides, c, ds, ss);
-    if (swap && (size_t)swap >= itemsize && itemsize <= 1) swap = 0;
+    if (swap && (size_t)swap >= itemsize && itemsize <= 1)
+        swap = 0;
     int last = m - 1;
     memset(idx, 0, sizeof(int64_t) * (size_t)m);
     for (;;) {
@@ -142,19 +148,22 @@ void zc_copy_nd(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_s
         for (; d >= 0; d--) {
             dst += ds[d];
             src += ss[d];
-            if (++idx[d] < c[d]) break;
+            if (++idx[d] < c[d])
+                break;
             dst -= ds[d] * c[d];
             src -= ss[d] * c[d];
             idx[d] = 0;
         }
-        if (d < 0) return;
+        if (d < 0)
+            return;
     }
 }
 
 static void fill_row(uint8_t *dst, int64_t ds, int64_t n, const uint8_t *value, size_t itemsize) {
     if (ds == (int64_t)itemsize) {
         int zero = 1;
-        for (size_t k = 0; k < itemsize; k++) zero &= value[k] == 0;
+        for (size_t k = 0; k < itemsize; k++)
+            zero &= value[k] == 0;
         if (zero) {
             memset(dst, 0, (size_t)n * itemsize);
             return;
@@ -171,7 +180,8 @@ void zc_fill_nd(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_s
     int64_t c[ZC_MAXDIM], ds[ZC_MAXDIM], dummy[ZC_MAXDIM], idx[ZC_MAXDIM];
     int64_t zeros[ZC_MAXDIM] = {0};
     for (int d = 0; d < nd; d++)
-        if (count[d] <= 0) return;
+        if (count[d] <= 0)
+            return;
     int m = coalesce(nd, count, dst_strides, zeros, c, ds, dummy);
     int last = m - 1;
     memset(idx, 0, sizeof(int64_t) * (size_t)m);
@@ -180,21 +190,27 @@ void zc_fill_nd(int nd, const int64_t *count, uint8_t *dst, const int64_t *dst_s
         int d = last - 1;
         for (; d >= 0; d--) {
             dst += ds[d];
-            if (++idx[d] < c[d]) break;
+            if (++idx[d] < c[d])
+                break;
             dst -= ds[d] * c[d];
             idx[d] = 0;
         }
-        if (d < 0) return;
+        if (d < 0)
+            return;
     }
 }
 
 int zc_all_equal(const uint8_t *buf, size_t n, const uint8_t *value, size_t itemsize) {
-    if (n == 0) return 1;
-    if (itemsize == 0 || n % itemsize) return 0;
+    if (n == 0)
+        return 1;
+    if (itemsize == 0 || n % itemsize)
+        return 0;
     /* Compare the first element, then the buffer against itself shifted by
      * one element: equal iff every element equals the first. */
-    if (memcmp(buf, value, itemsize) != 0) return 0;
-    if (n == itemsize) return 1;
+    if (memcmp(buf, value, itemsize) != 0)
+        return 0;
+    if (n == itemsize)
+        return 1;
     return memcmp(buf, buf + itemsize, n - itemsize) == 0;
 }
 
@@ -211,14 +227,16 @@ void zc_copy_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *ds
                    const int64_t *const *src_ix, size_t itemsize, int swap) {
     int any = 0;
     for (int d = 0; d < nd; d++) {
-        if (count[d] <= 0) return;
+        if (count[d] <= 0)
+            return;
         any |= (dst_ix && dst_ix[d]) || (src_ix && src_ix[d]);
     }
     if (!any) {
         zc_copy_nd(nd, count, dst, dst_strides, src, src_strides, itemsize, swap);
         return;
     }
-    if (swap && itemsize <= 1) swap = 0;
+    if (swap && itemsize <= 1)
+        swap = 0;
     int last = nd - 1;
     int inner_plain = !(dst_ix && dst_ix[last]) && !(src_ix && src_ix[last]);
     int64_t idx[ZC_MAXDIM] = {0};
@@ -235,15 +253,18 @@ void zc_copy_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *ds
             for (int64_t k = 0; k < count[last]; k++) {
                 uint8_t *dp = dst + doff + ix_off(dst_ix, dst_strides, last, k);
                 memcpy(dp, src + soff + ix_off(src_ix, src_strides, last, k), itemsize);
-                if (swap) zc_byteswap(dp, itemsize, swap);
+                if (swap)
+                    zc_byteswap(dp, itemsize, swap);
             }
         }
         int d = last - 1;
         for (; d >= 0; d--) {
-            if (++idx[d] < count[d]) break;
+            if (++idx[d] < count[d])
+                break;
             idx[d] = 0;
         }
-        if (d < 0) return;
+        if (d < 0)
+            return;
     }
 }
 
@@ -251,7 +272,8 @@ void zc_fill_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *ds
                    const int64_t *const *dst_ix, const uint8_t *value, size_t itemsize) {
     int any = 0;
     for (int d = 0; d < nd; d++) {
-        if (count[d] <= 0) return;
+        if (count[d] <= 0)
+            return;
         any |= dst_ix && dst_ix[d];
     }
     if (!any) {
@@ -262,7 +284,8 @@ void zc_fill_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *ds
     int64_t idx[ZC_MAXDIM] = {0};
     for (;;) {
         int64_t doff = 0;
-        for (int d = 0; d < last; d++) doff += ix_off(dst_ix, dst_strides, d, idx[d]);
+        for (int d = 0; d < last; d++)
+            doff += ix_off(dst_ix, dst_strides, d, idx[d]);
         if (!dst_ix[last]) {
             fill_row(dst + doff, dst_strides[last], count[last], value, itemsize);
         } else {
@@ -271,9 +294,11 @@ void zc_fill_nd_ix(int nd, const int64_t *count, uint8_t *dst, const int64_t *ds
         }
         int d = last - 1;
         for (; d >= 0; d--) {
-            if (++idx[d] < count[d]) break;
+            if (++idx[d] < count[d])
+                break;
             idx[d] = 0;
         }
-        if (d < 0) return;
+        if (d < 0)
+            return;
     }
 }

@@ -43,15 +43,11 @@ static struct crc_tables tables;
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 /* The register times x, reduced: one zero bit fed in. */
-static uint32_t times_x(uint32_t r)
-{
-    return (r >> 1) ^ ((r & 1u) ? POLY : 0u);
-}
+static uint32_t times_x(uint32_t r) { return (r >> 1) ^ ((r & 1u) ? POLY : 0u); }
 
 /* Product of two registers as polynomials modulo the CRC polynomial.  In the
  * reflected representation bit 31 holds the coefficient of x^0. */
-static uint32_t mul_mod(uint32_t a, uint32_t b)
-{
+static uint32_t mul_mod(uint32_t a, uint32_t b) {
     uint32_t product = 0;
     for (int i = 0; i < 32; i++) {
         if (a & (0x80000000u >> i))
@@ -61,8 +57,7 @@ static uint32_t mul_mod(uint32_t a, uint32_t b)
     return product;
 }
 
-static void build_tables(void)
-{
+static void build_tables(void) {
     for (uint32_t b = 0; b < 256; b++) {
         uint32_t r = b;
         for (int k = 0; k < 8; k++)
@@ -91,14 +86,12 @@ static void build_tables(void)
     }
 }
 
-static const struct crc_tables *get_tables(void)
-{
+static const struct crc_tables *get_tables(void) {
     pthread_once(&tables_once, build_tables);
     return &tables;
 }
 
-static inline uint64_t load_le64(const uint8_t *p)
-{
+static inline uint64_t load_le64(const uint8_t *p) {
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--)
         v = (v << 8) | p[i];
@@ -106,15 +99,13 @@ static inline uint64_t load_le64(const uint8_t *p)
 }
 
 /* Raw register update (no inversions) with slice-by-8. */
-static uint32_t table_update(const struct crc_tables *t, uint32_t r, const uint8_t *p, size_t n)
-{
+static uint32_t table_update(const struct crc_tables *t, uint32_t r, const uint8_t *p, size_t n) {
     while (n >= 8) {
         uint64_t w = load_le64(p) ^ r;
         uint32_t lo = (uint32_t)w, hi = (uint32_t)(w >> 32);
         r = t->slice[7][lo & 0xff] ^ t->slice[6][(lo >> 8) & 0xff] ^
-            t->slice[5][(lo >> 16) & 0xff] ^ t->slice[4][lo >> 24] ^
-            t->slice[3][hi & 0xff] ^ t->slice[2][(hi >> 8) & 0xff] ^
-            t->slice[1][(hi >> 16) & 0xff] ^ t->slice[0][hi >> 24];
+            t->slice[5][(lo >> 16) & 0xff] ^ t->slice[4][lo >> 24] ^ t->slice[3][hi & 0xff] ^
+            t->slice[2][(hi >> 8) & 0xff] ^ t->slice[1][(hi >> 16) & 0xff] ^ t->slice[0][hi >> 24];
         p += 8;
         n -= 8;
     }
@@ -123,8 +114,7 @@ static uint32_t table_update(const struct crc_tables *t, uint32_t r, const uint8
     return r;
 }
 
-uint32_t zc_crc32c_table(uint32_t crc, const void *data, size_t n)
-{
+uint32_t zc_crc32c_table(uint32_t crc, const void *data, size_t n) {
     if (n == 0)
         return crc;
     return ~table_update(get_tables(), ~crc, data, n);
@@ -132,22 +122,16 @@ uint32_t zc_crc32c_table(uint32_t crc, const void *data, size_t n)
 
 #if defined(__x86_64__)
 
-int zc_crc32c_hw_available(void)
-{
-    return __builtin_cpu_supports("sse4.2") ? 1 : 0;
-}
+int zc_crc32c_hw_available(void) { return __builtin_cpu_supports("sse4.2") ? 1 : 0; }
 
-static inline uint32_t shift_register(const uint32_t tbl[4][256], uint32_t r)
-{
-    return tbl[0][r & 0xff] ^ tbl[1][(r >> 8) & 0xff] ^ tbl[2][(r >> 16) & 0xff] ^
-           tbl[3][r >> 24];
+static inline uint32_t shift_register(const uint32_t tbl[4][256], uint32_t r) {
+    return tbl[0][r & 0xff] ^ tbl[1][(r >> 8) & 0xff] ^ tbl[2][(r >> 16) & 0xff] ^ tbl[3][r >> 24];
 }
 
 /* Three streams of `lane` bytes at a time while at least 3 * lane remain. */
-__attribute__((target("sse4.2"), always_inline))
-static inline uint32_t hw_three_way(uint32_t r, const uint8_t **pp, size_t *np, size_t lane,
-                                    const uint32_t shift[2][4][256])
-{
+__attribute__((target("sse4.2"), always_inline)) static inline uint32_t
+hw_three_way(uint32_t r, const uint8_t **pp, size_t *np, size_t lane,
+             const uint32_t shift[2][4][256]) {
     const uint8_t *p = *pp;
     size_t n = *np;
     while (n >= 3 * lane) {
@@ -172,9 +156,8 @@ static inline uint32_t hw_three_way(uint32_t r, const uint8_t **pp, size_t *np, 
     return r;
 }
 
-__attribute__((target("sse4.2")))
-static uint32_t hw_update(uint32_t r, const uint8_t *p, size_t n)
-{
+__attribute__((target("sse4.2"))) static uint32_t hw_update(uint32_t r, const uint8_t *p,
+                                                            size_t n) {
     while (n > 0 && ((uintptr_t)p & 7u)) {
         r = _mm_crc32_u8(r, *p++);
         n--;
@@ -198,15 +181,13 @@ static uint32_t hw_update(uint32_t r, const uint8_t *p, size_t n)
     return r;
 }
 
-uint32_t zc_crc32c_hw(uint32_t crc, const void *data, size_t n)
-{
+uint32_t zc_crc32c_hw(uint32_t crc, const void *data, size_t n) {
     if (n == 0)
         return crc;
     return ~hw_update(~crc, data, n);
 }
 
-uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n)
-{
+uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n) {
     if (n == 0)
         return crc;
     if (__builtin_cpu_supports("sse4.2"))
@@ -216,18 +197,13 @@ uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n)
 
 #else /* no hardware implementation for this architecture */
 
-int zc_crc32c_hw_available(void)
-{
-    return 0;
-}
+int zc_crc32c_hw_available(void) { return 0; }
 
-uint32_t zc_crc32c_hw(uint32_t crc, const void *data, size_t n)
-{
+uint32_t zc_crc32c_hw(uint32_t crc, const void *data, size_t n) {
     return zc_crc32c_table(crc, data, n);
 }
 
-uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n)
-{
+uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n) {
     return zc_crc32c_table(crc, data, n);
 }
 
@@ -235,17 +211,18 @@ uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n)
 
 /* ---- the crc32c codec ---- */
 
-size_t zc_crc32c_bound(size_t n)
-{
+static size_t crc32c_bound(const zc_b2b_codec *c, size_t n) {
+    (void)c;
     size_t out;
     if (zc_add_ovf(n, 4, &out))
         return 0;
     return out;
 }
 
-int zc_crc32c_encode(const uint8_t *src, size_t n,
-                     uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int crc32c_encode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                         uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    (void)ctx;
+    (void)c;
     size_t need;
     if (zc_add_ovf(n, 4, &need))
         return zc_err_set(err, ZC_EOVERFLOW, NAME, "input of %zu bytes too large", n);
@@ -259,16 +236,17 @@ int zc_crc32c_encode(const uint8_t *src, size_t n,
     return ZC_OK;
 }
 
-int zc_crc32c_decode(const uint8_t *src, size_t n,
-                     uint8_t *dst, size_t cap, size_t *out_n, zc_err *err)
-{
+static int crc32c_decode(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                         uint8_t *dst, size_t cap, size_t *out_n, zc_err *err) {
+    (void)ctx;
+    (void)c;
     if (n < 4)
         return zc_err_set(err, ZC_ECORRUPT, NAME,
                           "truncated: %zu bytes, shorter than the 4-byte checksum", n);
     size_t len = n - 4;
     if (len > cap)
-        return zc_err_set(err, ZC_ECORRUPT, NAME, "%zu data bytes, more than the %zu expected",
-                          len, cap);
+        return zc_err_set(err, ZC_ECORRUPT, NAME, "%zu data bytes, more than the %zu expected", len,
+                          cap);
     uint32_t stored = zc_load_le32(src + len);
     uint32_t computed = zc_crc32c(0, src, len);
     if (stored != computed)
@@ -279,3 +257,25 @@ int zc_crc32c_decode(const uint8_t *src, size_t n,
     *out_n = len;
     return ZC_OK;
 }
+
+/* In a chain: verify the trailing checksum where the chunk lies. */
+static int crc32c_check(const uint8_t *src, size_t n, size_t *out_n, zc_err *err) {
+    if (n < 4)
+        return zc_err_set(err, ZC_ECORRUPT, NAME,
+                          "chunk of %zu bytes is too short to hold a checksum", n);
+    uint32_t want = zc_load_le32(src + n - 4), got = zc_crc32c(0, src, n - 4);
+    if (want != got)
+        return zc_err_set(err, ZC_ECHECKSUM, NAME,
+                          "checksum mismatch: stored 0x%08x, computed 0x%08x", want, got);
+    *out_n = n - 4;
+    return ZC_OK;
+}
+
+const zc_b2b_entry zc_b2b_crc32c_entry = {
+    .kind = ZC_B2B_CRC32C,
+    .name = NAME,
+    .bound = crc32c_bound,
+    .encode = crc32c_encode,
+    .decode = crc32c_decode,
+    .check = crc32c_check,
+};

@@ -12,8 +12,6 @@
 
 /* ---- requests -------------------------------------------------------------- */
 
-
-
 void zc_req_fail(request *r, const zc_err *e, int64_t chunk) {
     pthread_mutex_lock(&r->mu);
     if (r->err.code == ZC_OK) {
@@ -24,8 +22,7 @@ void zc_req_fail(request *r, const zc_err *e, int64_t chunk) {
     pthread_mutex_unlock(&r->mu);
 }
 
-int zc_req_chunk_path(const request *r, const int64_t *coords, char *buf, size_t cap,
-                      zc_err *err) {
+int zc_req_chunk_path(const request *r, const int64_t *coords, char *buf, size_t cap, zc_err *err) {
     const zc_io *io = r->io;
     int nd = r->plan->ndim;
     size_t len;
@@ -34,12 +31,14 @@ int zc_req_chunk_path(const request *r, const int64_t *coords, char *buf, size_t
     } else {
         len = (size_t)snprintf(buf, cap, "%s", io->key_prefix);
         for (int d = 0; d < nd && len < cap; d++) {
-            if (d) buf[len++] = io->separator;
+            if (d)
+                buf[len++] = io->separator;
             if (len < cap)
                 len += (size_t)snprintf(buf + len, cap - len, "%lld", (long long)coords[d]);
         }
     }
-    if (len >= cap) return zc_err_set(err, ZC_EINVAL, "", "chunk path too long");
+    if (len >= cap)
+        return zc_err_set(err, ZC_EINVAL, "", "chunk path too long");
     return ZC_OK;
 }
 
@@ -65,8 +64,8 @@ static int fetch(const request *r, int64_t i, const char *path, zc_worker *w, ui
 int zc_req_decode_stored(const zc_chain *ch, zc_worker *w, const uint8_t *enc, size_t enc_n,
                          uint8_t *direct, const uint8_t **dec, zc_err *err) {
     if (ch->n_b2b == 0 && enc_n != ch->nbytes)
-        return zc_err_set(err, ZC_ESIZE, "bytes", "stored chunk has %zu bytes, expected %zu",
-                          enc_n, ch->nbytes);
+        return zc_err_set(err, ZC_ESIZE, "bytes", "stored chunk has %zu bytes, expected %zu", enc_n,
+                          ch->nbytes);
     return zc_chunk_decode(ch, w, enc, enc_n, direct, dec, err);
 }
 
@@ -76,19 +75,22 @@ static int load_for_write(const request *r, int64_t i, const char *path, zc_work
                           int edge, uint8_t **cb_out, zc_err *err) {
     const zc_chain *ch = r->chain;
     uint8_t *cb = zc_worker_buf(w, 3, ch->nbytes);
-    if (!cb) return zc_err_set(err, ZC_ENOMEM, "", "out of memory");
+    if (!cb)
+        return zc_err_set(err, ZC_ENOMEM, "", "out of memory");
     *cb_out = cb;
     int64_t nitems = (int64_t)(ch->nbytes / ch->itemsize), isz = (int64_t)ch->itemsize;
     if (full) {
         /* the part of an edge chunk outside the array holds the fill value */
-        if (edge) zc_fill_nd(1, &nitems, cb, &isz, ch->fill, ch->itemsize);
+        if (edge)
+            zc_fill_nd(1, &nitems, cb, &isz, ch->fill, ch->itemsize);
         return ZC_OK;
     }
     const uint8_t *enc = NULL, *dec;
     size_t enc_n = 0;
     int missing = 0;
     int rc = fetch(r, i, path, w, NULL, &enc, &enc_n, &missing, err);
-    if (rc != ZC_OK) return rc;
+    if (rc != ZC_OK)
+        return rc;
     if (missing) {
         zc_fill_nd(1, &nitems, cb, &isz, ch->fill, ch->itemsize);
         return ZC_OK;
@@ -103,7 +105,8 @@ static int store_chunk(const request *r, int64_t i, const char *path, zc_worker 
     const zc_chain *ch = r->chain;
     int local = r->io->key_prefix != NULL;
     if (!r->write_empty && zc_all_equal(cb, ch->nbytes, ch->fill, ch->itemsize)) {
-        if (local) return zc_file_delete(path, err);
+        if (local)
+            return zc_file_delete(path, err);
         r->wout->bufs[i] = NULL;
         r->wout->lens[i] = 0;
         return ZC_OK;
@@ -111,10 +114,13 @@ static int store_chunk(const request *r, int64_t i, const char *path, zc_worker 
     const uint8_t *enc = NULL;
     size_t enc_n = 0;
     int rc = zc_chunk_encode(ch, w, cb, &enc, &enc_n, err);
-    if (rc != ZC_OK) return rc;
-    if (local) return zc_file_write(path, enc, enc_n, r->io->fsync, err);
+    if (rc != ZC_OK)
+        return rc;
+    if (local)
+        return zc_file_write(path, enc, enc_n, r->io->fsync, err);
     uint8_t *copy = malloc(enc_n ? enc_n : 1);
-    if (!copy) return zc_err_set(err, ZC_ENOMEM, "", "out of memory");
+    if (!copy)
+        return zc_err_set(err, ZC_ENOMEM, "", "out of memory");
     memcpy(copy, enc, enc_n);
     r->wout->bufs[i] = copy;
     r->wout->lens[i] = enc_n;
@@ -133,9 +139,9 @@ typedef struct geom {
     const int64_t *ext_ix[ZC_MAXDIM];
     int64_t in_off;
     int64_t ext_off;
-    int64_t in_lo, in_hi;  /* byte span of the chunk's encoded layout touched */
-    int indexed;     /* some dimension uses index lists */
-    int edge;        /* chunk extends past the array */
+    int64_t in_lo, in_hi; /* byte span of the chunk's encoded layout touched */
+    int indexed;          /* some dimension uses index lists */
+    int edge;             /* chunk extends past the array */
 } geom;
 
 static void chunk_geom(const request *r, int64_t i, geom *g) {
@@ -167,7 +173,8 @@ static void chunk_geom(const request *r, int64_t i, geom *g) {
         }
         g->in_lo += pr->in_min * ch->strides[d];
         g->in_hi += pr->in_max * ch->strides[d];
-        if ((pr->chunk + 1) * p->chunk_shape[d] > p->shape[d]) g->edge = 1;
+        if ((pr->chunk + 1) * p->chunk_shape[d] > p->shape[d])
+            g->edge = 1;
     }
 }
 
@@ -175,11 +182,14 @@ static void chunk_geom(const request *r, int64_t i, geom *g) {
  * the chunk's own layout: decode straight into it. */
 static int direct_target(const request *r, const geom *g, int full) {
     const zc_chain *ch = r->chain;
-    if (!full || g->edge || ch->transposed || g->indexed) return 0;
+    if (!full || g->edge || ch->transposed || g->indexed)
+        return 0;
     int64_t expect = (int64_t)ch->itemsize;
     for (int d = r->plan->ndim - 1; d >= 0; d--) {
-        if (g->count[d] == 1) continue;
-        if (r->strides[d] != expect || g->in_strides[d] != expect) return 0;
+        if (g->count[d] == 1)
+            continue;
+        if (r->strides[d] != expect || g->in_strides[d] != expect)
+            return 0;
         expect *= g->count[d];
     }
     return 1;
@@ -187,7 +197,8 @@ static int direct_target(const request *r, const geom *g, int full) {
 
 static void block_read_task(void *arg, int64_t i, zc_worker *w) {
     request *r = arg;
-    if (atomic_load(&r->failed)) return;
+    if (atomic_load(&r->failed))
+        return;
     const zc_chain *ch = r->chain;
     int nd = r->plan->ndim;
     zc_err err = {0};
@@ -200,7 +211,8 @@ static void block_read_task(void *arg, int64_t i, zc_worker *w) {
     int missing = 0;
     char path[PATH_MAX];
     int local = r->io->key_prefix != NULL;
-    if (local && zc_req_chunk_path(r, g.coords, path, sizeof(path), &err) != ZC_OK) goto failed;
+    if (local && zc_req_chunk_path(r, g.coords, path, sizeof(path), &err) != ZC_OK)
+        goto failed;
     if (local && ch->n_b2b == 0 && !direct && (size_t)(g.in_hi - g.in_lo) < ch->nbytes) {
         /* uncompressed chunk: read only the bytes the selection covers */
         if (zc_file_read_range(path, w, ch->nbytes, (size_t)g.in_lo, (size_t)(g.in_hi - g.in_lo),
@@ -214,15 +226,18 @@ static void block_read_task(void *arg, int64_t i, zc_worker *w) {
     } else {
         /* with no codecs a whole chunk can be read straight into place */
         uint8_t *into = (direct && ch->n_b2b == 0) ? dst : NULL;
-        if (fetch(r, i, path, w, into, &enc, &enc_n, &missing, &err) != ZC_OK) goto failed;
+        if (fetch(r, i, path, w, into, &enc, &enc_n, &missing, &err) != ZC_OK)
+            goto failed;
     }
     if (missing) {
         zc_fill_nd_ix(nd, g.count, dst, r->strides, g.ext_ix, ch->fill_native, ch->itemsize);
         return;
     }
-    if (zc_req_decode_stored(ch, w, enc, enc_n, direct ? dst : NULL, &dec, &err) != ZC_OK) goto failed;
+    if (zc_req_decode_stored(ch, w, enc, enc_n, direct ? dst : NULL, &dec, &err) != ZC_OK)
+        goto failed;
     if (direct) {
-        if (ch->swap) zc_byteswap(dst, ch->nbytes, ch->swap);
+        if (ch->swap)
+            zc_byteswap(dst, ch->nbytes, ch->swap);
         return;
     }
     zc_copy_nd_ix(nd, g.count, dst, r->strides, g.ext_ix, dec + g.in_off, g.in_strides, g.in_ix,
@@ -234,7 +249,8 @@ failed:
 
 static void block_write_task(void *arg, int64_t i, zc_worker *w) {
     request *r = arg;
-    if (atomic_load(&r->failed)) return;
+    if (atomic_load(&r->failed))
+        return;
     const zc_chain *ch = r->chain;
     zc_err err = {0};
     geom g;
@@ -247,7 +263,8 @@ static void block_write_task(void *arg, int64_t i, zc_worker *w) {
         goto failed;
     zc_copy_nd_ix(r->plan->ndim, g.count, cb + g.in_off, g.in_strides, g.in_ix,
                   r->value + g.ext_off, r->strides, g.ext_ix, ch->itemsize, ch->swap);
-    if (store_chunk(r, i, path, w, cb, &err) != ZC_OK) goto failed;
+    if (store_chunk(r, i, path, w, cb, &err) != ZC_OK)
+        goto failed;
     return;
 failed:
     zc_req_fail(r, &err, i);
@@ -258,7 +275,8 @@ failed:
 static int64_t point_offset(const request *r, int64_t k) {
     const zc_plan *p = r->plan;
     int64_t off = 0;
-    for (int d = 0; d < p->ndim; d++) off += p->pt_in[k * p->ndim + d] * r->chain->strides[d];
+    for (int d = 0; d < p->ndim; d++)
+        off += p->pt_in[k * p->ndim + d] * r->chain->strides[d];
     return off;
 }
 
@@ -266,7 +284,8 @@ static void scatter_points(request *r, int64_t i, const uint8_t *dec, int64_t lo
 
 static void points_read_task(void *arg, int64_t i, zc_worker *w) {
     request *r = arg;
-    if (atomic_load(&r->failed)) return;
+    if (atomic_load(&r->failed))
+        return;
     const zc_plan *p = r->plan;
     const zc_chain *ch = r->chain;
     zc_err err = {0};
@@ -285,16 +304,20 @@ static void points_read_task(void *arg, int64_t i, zc_worker *w) {
         lo = INT64_MAX;
         for (int64_t k = k0; k < k1; k++) {
             int64_t off = point_offset(r, k);
-            if (off < lo) lo = off;
-            if (off > hi) hi = off;
+            if (off < lo)
+                lo = off;
+            if (off > hi)
+                hi = off;
         }
         hi += (int64_t)ch->itemsize;
         if (zc_file_read_range(path, w, ch->nbytes, (size_t)lo, (size_t)(hi - lo), &dec, &missing,
                                &err) != ZC_OK)
             goto failed;
     } else {
-        if (fetch(r, i, path, w, NULL, &enc, &enc_n, &missing, &err) != ZC_OK) goto failed;
-        if (!missing && zc_req_decode_stored(ch, w, enc, enc_n, NULL, &dec, &err) != ZC_OK) goto failed;
+        if (fetch(r, i, path, w, NULL, &enc, &enc_n, &missing, &err) != ZC_OK)
+            goto failed;
+        if (!missing && zc_req_decode_stored(ch, w, enc, enc_n, NULL, &dec, &err) != ZC_OK)
+            goto failed;
     }
     scatter_points(r, i, dec, lo, missing);
     return;
@@ -304,7 +327,8 @@ failed:
 
 static void points_write_task(void *arg, int64_t i, zc_worker *w) {
     request *r = arg;
-    if (atomic_load(&r->failed)) return;
+    if (atomic_load(&r->failed))
+        return;
     const zc_plan *p = r->plan;
     const zc_chain *ch = r->chain;
     zc_err err = {0};
@@ -313,15 +337,18 @@ static void points_write_task(void *arg, int64_t i, zc_worker *w) {
     if (r->io->key_prefix &&
         zc_req_chunk_path(r, &p->pt_chunk[i * p->ndim], path, sizeof(path), &err) != ZC_OK)
         goto failed;
-    if (load_for_write(r, i, path, w, 0, 0, &cb, &err) != ZC_OK) goto failed;
+    if (load_for_write(r, i, path, w, 0, 0, &cb, &err) != ZC_OK)
+        goto failed;
     int64_t vstride = r->strides[0];
     /* in point order within the chunk: the last of repeated points wins */
     for (int64_t k = p->pt_offsets[i]; k < p->pt_offsets[i + 1]; k++) {
         uint8_t *dp = cb + point_offset(r, k);
         memcpy(dp, r->value + p->pt_out[k] * vstride, ch->itemsize);
-        if (ch->swap) zc_byteswap(dp, ch->itemsize, ch->swap);
+        if (ch->swap)
+            zc_byteswap(dp, ch->itemsize, ch->swap);
     }
-    if (store_chunk(r, i, path, w, cb, &err) != ZC_OK) goto failed;
+    if (store_chunk(r, i, path, w, cb, &err) != ZC_OK)
+        goto failed;
     return;
 failed:
     zc_req_fail(r, &err, i);
@@ -339,7 +366,8 @@ static void scatter_points(request *r, int64_t i, const uint8_t *dec, int64_t lo
             memcpy(dp, ch->fill_native, ch->itemsize);
         } else {
             memcpy(dp, dec + (point_offset(r, k) - lo), ch->itemsize);
-            if (ch->swap) zc_byteswap(dp, ch->itemsize, ch->swap);
+            if (ch->swap)
+                zc_byteswap(dp, ch->itemsize, ch->swap);
         }
     }
 }
@@ -366,7 +394,8 @@ int zc_req_deliver(request *r, int64_t i, zc_worker *w, const uint8_t *enc, size
     if (zc_req_decode_stored(ch, w, enc, enc_n, direct ? dst : NULL, &dec, err) != ZC_OK)
         return err->code;
     if (direct) {
-        if (ch->swap) zc_byteswap(dst, ch->nbytes, ch->swap);
+        if (ch->swap)
+            zc_byteswap(dst, ch->nbytes, ch->swap);
         return ZC_OK;
     }
     zc_copy_nd_ix(r->plan->ndim, g.count, dst, r->strides, g.ext_ix, dec + g.in_off, g.in_strides,
@@ -380,7 +409,8 @@ int zc_req_run(zc_pool *pool, request *r, zc_task_fn fn, int64_t ntasks, zc_err 
     r->err.chunk = -1;
     int rc = zc_pool_run(pool, ntasks, fn, r);
     pthread_mutex_destroy(&r->mu);
-    if (rc != ZC_OK) return zc_err_set(err, rc, "", "cannot start worker threads");
+    if (rc != ZC_OK)
+        return zc_err_set(err, rc, "", "cannot start worker threads");
     if (r->err.code != ZC_OK) {
         *err = r->err;
         return r->err.code;
@@ -391,12 +421,13 @@ int zc_req_run(zc_pool *pool, request *r, zc_task_fn fn, int64_t ntasks, zc_err 
 int zc_read(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
             uint8_t *out, const int64_t *out_strides, zc_err *err) {
     request r = {.plan = plan, .chain = chain, .io = io, .out = out, .strides = out_strides};
-    return zc_req_run(pool, &r, plan->points ? points_read_task : block_read_task, plan->nchunks, err);
+    return zc_req_run(pool, &r, plan->points ? points_read_task : block_read_task, plan->nchunks,
+                      err);
 }
 
 int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
-             const uint8_t *value, const int64_t *val_strides, int write_empty,
-             zc_write_out *wout, zc_err *err) {
+             const uint8_t *value, const int64_t *val_strides, int write_empty, zc_write_out *wout,
+             zc_err *err) {
     request r = {.plan = plan,
                  .chain = chain,
                  .io = io,

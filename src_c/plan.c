@@ -14,7 +14,8 @@
 
 static int64_t floordiv(int64_t a, int64_t b) {
     int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
     return q;
 }
 
@@ -26,7 +27,8 @@ static int oom(zc_plan *plan, zc_err *err) {
 static int plan_regular_dim(zc_plan *plan, int d, const zc_dimsel *s, zc_err *err) {
     int64_t cs = plan->chunk_shape[d], n = s->count, st = s->step, s0 = s->start;
     int64_t size = plan->shape[d];
-    if (st == 0) return zc_err_set(err, ZC_EINVAL, "", "zero step in dimension %d", d);
+    if (st == 0)
+        return zc_err_set(err, ZC_EINVAL, "", "zero step in dimension %d", d);
     if (n > 0) {
         int64_t last;
         if (__builtin_mul_overflow(n - 1, st, &last) || __builtin_add_overflow(s0, last, &last) ||
@@ -36,20 +38,23 @@ static int plan_regular_dim(zc_plan *plan, int d, const zc_dimsel *s, zc_err *er
     int64_t nchunk_dim = (size + cs - 1) / cs;
     int64_t cap = n < nchunk_dim ? n : nchunk_dim;
     plan->proj[d] = calloc((size_t)(cap > 0 ? cap : 1), sizeof(zc_proj));
-    if (!plan->proj[d]) return ZC_ENOMEM;
+    if (!plan->proj[d])
+        return ZC_ENOMEM;
     int64_t np = 0, k = 0;
     while (k < n) {
         int64_t idx = s0 + k * st;
         int64_t c = floordiv(idx, cs);
         int64_t in = idx - c * cs, m;
         if (st > 0) {
-            int64_t hi = (c + 1) * cs - 1;  /* last index of this chunk */
-            if (hi > size - 1) hi = size - 1;
+            int64_t hi = (c + 1) * cs - 1; /* last index of this chunk */
+            if (hi > size - 1)
+                hi = size - 1;
             m = (hi - idx) / st + 1;
         } else {
             m = in / (-st) + 1;
         }
-        if (m > n - k) m = n - k;
+        if (m > n - k)
+            m = n - k;
         zc_proj *p = &plan->proj[d][np++];
         p->chunk = c;
         p->in_start = in;
@@ -72,7 +77,8 @@ typedef struct {
 
 static int cmp_keyed(const void *a, const void *b) {
     const keyed *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
     return x->pos < y->pos ? -1 : (x->pos > y->pos);
 }
 
@@ -95,13 +101,16 @@ static int plan_index_dim(zc_plan *plan, int d, const zc_dimsel *s, zc_err *err)
     for (int64_t k = 0; k < n; k++) {
         order[k].key = s->idx[k] / cs;
         order[k].pos = k;
-        if (k && order[k].key < order[k - 1].key) sorted = 0;
+        if (k && order[k].key < order[k - 1].key)
+            sorted = 0;
     }
-    if (!sorted) qsort(order, (size_t)n, sizeof(keyed), cmp_keyed);
+    if (!sorted)
+        qsort(order, (size_t)n, sizeof(keyed), cmp_keyed);
     int64_t *in_idx = store, *out_idx = store + n;
     int64_t nchunk = 0;
     for (int64_t k = 0; k < n; k++)
-        if (k == 0 || order[k].key != order[k - 1].key) nchunk++;
+        if (k == 0 || order[k].key != order[k - 1].key)
+            nchunk++;
     plan->proj[d] = calloc((size_t)(nchunk > 0 ? nchunk : 1), sizeof(zc_proj));
     if (!plan->proj[d]) {
         free(order);
@@ -124,8 +133,10 @@ static int plan_index_dim(zc_plan *plan, int d, const zc_dimsel *s, zc_err *err)
         in_idx[k] = in;
         out_idx[k] = pos;
         p->count++;
-        if (in < p->in_min) p->in_min = in;
-        if (in > p->in_max) p->in_max = in;
+        if (in < p->in_min)
+            p->in_min = in;
+        if (in > p->in_max)
+            p->in_max = in;
     }
     plan->nproj[d] = np + 1;
     free(order);
@@ -151,7 +162,8 @@ static int plan_init(zc_plan *plan, int ndim, const int64_t *shape, const int64_
 int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
                   const zc_dimsel *sel, zc_err *err) {
     int rc = plan_init(plan, ndim, shape, chunk_shape, err);
-    if (rc != ZC_OK) return rc;
+    if (rc != ZC_OK)
+        return rc;
     plan->nchunks = 1;
     for (int d = 0; d < ndim; d++) {
         if (sel[d].count < 0) {
@@ -161,7 +173,8 @@ int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *
         plan->sel_count[d] = sel[d].count;
         rc = sel[d].idx ? plan_index_dim(plan, d, &sel[d], err)
                         : plan_regular_dim(plan, d, &sel[d], err);
-        if (rc == ZC_ENOMEM) return oom(plan, err);
+        if (rc == ZC_ENOMEM)
+            return oom(plan, err);
         if (rc != ZC_OK) {
             zc_plan_free(plan);
             return rc;
@@ -174,27 +187,15 @@ int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *
     return ZC_OK;
 }
 
-int zc_plan_regular(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
-                    const int64_t *start, const int64_t *step, const int64_t *count, zc_err *err) {
-    zc_dimsel sel[ZC_MAXDIM];
-    if (ndim < 0 || ndim > ZC_MAXDIM)
-        return zc_err_set(err, ZC_EINVAL, "", "ndim %d out of range", ndim);
-    for (int d = 0; d < ndim; d++) {
-        sel[d].start = start[d];
-        sel[d].step = step[d];
-        sel[d].count = count[d];
-        sel[d].idx = NULL;
-    }
-    return zc_plan_build(plan, ndim, shape, chunk_shape, sel, err);
-}
-
 int zc_plan_points(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
                    int64_t npoints, const int64_t *const *coords, zc_err *err) {
     int rc = plan_init(plan, ndim, shape, chunk_shape, err);
-    if (rc != ZC_OK) return rc;
+    if (rc != ZC_OK)
+        return rc;
     plan->points = 1;
     plan->npoints = npoints;
-    if (npoints < 0) return zc_err_set(err, ZC_EINVAL, "", "negative point count");
+    if (npoints < 0)
+        return zc_err_set(err, ZC_EINVAL, "", "negative point count");
     for (int d = 0; d < ndim; d++)
         for (int64_t k = 0; k < npoints; k++)
             if (coords[d][k] < 0 || coords[d][k] >= shape[d])
@@ -221,18 +222,22 @@ int zc_plan_points(zc_plan *plan, int ndim, const int64_t *shape, const int64_t 
     int sorted = 1;
     for (int64_t k = 0; k < npoints; k++) {
         int64_t id = 0;
-        for (int d = 0; d < ndim; d++) id = id * grid[d] + coords[d][k] / chunk_shape[d];
+        for (int d = 0; d < ndim; d++)
+            id = id * grid[d] + coords[d][k] / chunk_shape[d];
         order[k].key = id;
         order[k].pos = k;
-        if (k && id < order[k - 1].key) sorted = 0;
+        if (k && id < order[k - 1].key)
+            sorted = 0;
     }
-    if (!sorted) qsort(order, (size_t)npoints, sizeof(keyed), cmp_keyed);
+    if (!sorted)
+        qsort(order, (size_t)npoints, sizeof(keyed), cmp_keyed);
     int64_t nch = 0;
     for (int64_t k = 0; k < npoints; k++)
-        if (k == 0 || order[k].key != order[k - 1].key) nch++;
+        if (k == 0 || order[k].key != order[k - 1].key)
+            nch++;
     plan->nchunks = nch;
-    plan->pt_chunk = malloc(sizeof(int64_t) * (size_t)(nch > 0 ? nch : 1) *
-                            (size_t)(ndim > 0 ? ndim : 1));
+    plan->pt_chunk =
+        malloc(sizeof(int64_t) * (size_t)(nch > 0 ? nch : 1) * (size_t)(ndim > 0 ? ndim : 1));
     plan->pt_offsets = malloc(sizeof(int64_t) * (size_t)(nch + 1));
     if (!plan->pt_chunk || !plan->pt_offsets) {
         free(order);
@@ -248,7 +253,8 @@ int zc_plan_points(zc_plan *plan, int ndim, const int64_t *shape, const int64_t 
                 plan->pt_chunk[c * ndim + d] = coords[d][pos] / chunk_shape[d];
         }
         for (int d = 0; d < ndim; d++)
-            plan->pt_in[k * ndim + d] = coords[d][pos] - plan->pt_chunk[c * ndim + d] * chunk_shape[d];
+            plan->pt_in[k * ndim + d] =
+                coords[d][pos] - plan->pt_chunk[c * ndim + d] * chunk_shape[d];
         plan->pt_out[k] = pos;
     }
     plan->pt_offsets[nch] = npoints;
@@ -279,28 +285,37 @@ void zc_plan_chunk(const zc_plan *plan, int64_t i, int64_t *proj_index) {
 
 void zc_plan_chunk_coords(const zc_plan *plan, int64_t i, int64_t *coords) {
     if (plan->points) {
-        for (int d = 0; d < plan->ndim; d++) coords[d] = plan->pt_chunk[i * plan->ndim + d];
+        for (int d = 0; d < plan->ndim; d++)
+            coords[d] = plan->pt_chunk[i * plan->ndim + d];
         return;
     }
     int64_t pi[ZC_MAXDIM];
     zc_plan_chunk(plan, i, pi);
-    for (int d = 0; d < plan->ndim; d++) coords[d] = plan->proj[d][pi[d]].chunk;
+    for (int d = 0; d < plan->ndim; d++)
+        coords[d] = plan->proj[d][pi[d]].chunk;
 }
 
 int zc_plan_chunk_full(const zc_plan *plan, int64_t i) {
-    if (plan->points) return 0;
+    if (plan->points)
+        return 0;
     int64_t pi[ZC_MAXDIM];
     zc_plan_chunk(plan, i, pi);
     for (int d = 0; d < plan->ndim; d++) {
         const zc_proj *p = &plan->proj[d][pi[d]];
-        if (p->in_idx) return 0;  /* index lists may repeat: never assume coverage */
+        if (p->in_idx)
+            return 0; /* index lists may repeat: never assume coverage */
         int64_t cs = plan->chunk_shape[d];
         int64_t valid = plan->shape[d] - p->chunk * cs;
-        if (valid > cs) valid = cs;
-        if (p->count != valid) return 0;
-        if (valid > 1 && p->in_step != 1 && p->in_step != -1) return 0;
-        if (p->in_step == 1 && p->in_start != 0) return 0;
-        if (p->in_step == -1 && p->in_start != valid - 1) return 0;
+        if (valid > cs)
+            valid = cs;
+        if (p->count != valid)
+            return 0;
+        if (valid > 1 && p->in_step != 1 && p->in_step != -1)
+            return 0;
+        if (p->in_step == 1 && p->in_start != 0)
+            return 0;
+        if (p->in_step == -1 && p->in_start != valid - 1)
+            return 0;
     }
     return 1;
 }

@@ -23,22 +23,24 @@
 
 typedef struct shard_req {
     const zc_shard_layout *L;
-    int64_t *order;       /* plan chunks sorted by shard */
-    int64_t *shard_of;    /* per plan chunk: shard number */
-    int64_t *inner_of;    /* per plan chunk: inner chunk number in its shard */
-    int64_t *bounds;      /* per shard: [bounds[s], bounds[s+1]) of order */
-    int64_t *coords;      /* per shard: grid coordinates (nshards x ndim) */
-    int64_t first_shard;  /* batch being processed */
-    int *fd;              /* per shard of the batch: file, or -1 when missing */
-    uint64_t *off, *len;  /* per plan chunk */
+    int64_t *order;      /* plan chunks sorted by shard */
+    int64_t *shard_of;   /* per plan chunk: shard number */
+    int64_t *inner_of;   /* per plan chunk: inner chunk number in its shard */
+    int64_t *bounds;     /* per shard: [bounds[s], bounds[s+1]) of order */
+    int64_t *coords;     /* per shard: grid coordinates (nshards x ndim) */
+    int64_t first_shard; /* batch being processed */
+    int *fd;             /* per shard of the batch: file, or -1 when missing */
+    uint64_t *off, *len; /* per plan chunk */
 } shard_req;
 
 static uint64_t load_u64(const uint8_t *p, int big) {
     uint64_t v = 0;
     if (big)
-        for (int k = 0; k < 8; k++) v = (v << 8) | p[k];
+        for (int k = 0; k < 8; k++)
+            v = (v << 8) | p[k];
     else
-        for (int k = 7; k >= 0; k--) v = (v << 8) | p[k];
+        for (int k = 7; k >= 0; k--)
+            v = (v << 8) | p[k];
     return v;
 }
 
@@ -68,7 +70,8 @@ static int bad_entry(const request *r, int64_t j, uint64_t off, uint64_t len, ui
 
 static void index_task(void *arg, int64_t t, zc_worker *w) {
     request *r = arg;
-    if (atomic_load(&r->failed)) return;
+    if (atomic_load(&r->failed))
+        return;
     shard_req *sr = r->extra;
     const zc_shard_layout *L = sr->L;
     int64_t s = sr->first_shard + t;
@@ -99,7 +102,8 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
     if (size < idx_n) {
         zc_err_set(&err, ZC_ESHARD, "sharding_indexed",
                    "shard of %" PRIu64 " bytes is shorter than its index (%" PRIu64
-                   " bytes): truncated shard", size, idx_n);
+                   " bytes): truncated shard",
+                   size, idx_n);
         goto failed;
     }
     uint8_t *ix = zc_worker_buf(w, 0, idx_n);
@@ -111,7 +115,8 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
     for (size_t got = 0; got < idx_n;) {
         ssize_t k = pread(fd, ix + got, idx_n - got, (off_t)(ix_at + got));
         if (k <= 0) {
-            if (k < 0 && errno == EINTR) continue;
+            if (k < 0 && errno == EINTR)
+                continue;
             zc_err_set(&err, k < 0 ? ZC_EIO : ZC_ESHARD, "sharding_indexed",
                        "cannot read the index of %s", path);
             goto failed;
@@ -152,10 +157,11 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
             why = "offset + length overflows";
         else if (len > r->chain->max_encoded)
             why = "longer than any encoding of an inner chunk";
-        else if (off < lo || end > hi)
-            why = L->index_at_start && off < lo ? "points into the index"
-                  : (!L->index_at_start && end > hi && off < hi) ? "overlaps the index"
-                                                                  : "outside the shard";
+        else if (end > size)
+            why = "outside the shard";
+        else if (off < lo || end > hi) /* inside the file, so it meets the index */
+            why = (L->index_at_start ? end <= lo : off >= hi) ? "points into the index"
+                                                              : "overlaps the index";
         if (why) {
             bad_entry(r, j, off, len, size, why, &err);
             first = i;
@@ -167,19 +173,22 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
     sr->fd[t] = fd;
     return;
 failed:
-    if (fd >= 0) close(fd);
+    if (fd >= 0)
+        close(fd);
     zc_req_fail(r, &err, first);
 }
 
 static void inner_task(void *arg, int64_t t, zc_worker *w) {
     request *r = arg;
-    if (atomic_load(&r->failed)) return;
+    if (atomic_load(&r->failed))
+        return;
     shard_req *sr = r->extra;
     int64_t i = sr->order[sr->bounds[sr->first_shard] + t];
     zc_err err = {0};
     int fd = sr->fd[sr->shard_of[i] - sr->first_shard];
     if (fd < 0 || sr->off[i] == EMPTY_ENTRY) {
-        if (zc_req_deliver(r, i, w, NULL, 0, 1, &err) != ZC_OK) goto failed;
+        if (zc_req_deliver(r, i, w, NULL, 0, 1, &err) != ZC_OK)
+            goto failed;
         return;
     }
     size_t n = (size_t)sr->len[i];
@@ -191,14 +200,16 @@ static void inner_task(void *arg, int64_t t, zc_worker *w) {
     for (size_t got = 0; got < n;) {
         ssize_t k = pread(fd, buf + got, n - got, (off_t)(sr->off[i] + got));
         if (k <= 0) {
-            if (k < 0 && errno == EINTR) continue;
+            if (k < 0 && errno == EINTR)
+                continue;
             zc_err_set(&err, k < 0 ? ZC_EIO : ZC_ESHARD, "sharding_indexed",
                        "shard shrank while read");
             goto failed;
         }
         got += (size_t)k;
     }
-    if (zc_req_deliver(r, i, w, buf, n, 0, &err) != ZC_OK) goto failed;
+    if (zc_req_deliver(r, i, w, buf, n, 0, &err) != ZC_OK)
+        goto failed;
     return;
 failed:
     zc_req_fail(r, &err, i);
@@ -211,7 +222,8 @@ typedef struct {
 
 static int cmp_keyed(const void *a, const void *b) {
     const keyed *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
     return x->pos < y->pos ? -1 : (x->pos > y->pos);
 }
 
@@ -220,16 +232,19 @@ int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
                     const int64_t *out_strides, zc_err *err) {
     int nd = plan->ndim;
     int64_t n = plan->nchunks;
-    if (n == 0) return ZC_OK;
+    if (n == 0)
+        return ZC_OK;
     if (!io->key_prefix || nd == 0)
         return zc_err_set(err, ZC_EINVAL, "", "sharded reads need a local directory");
     int64_t grid[ZC_MAXDIM];
     int64_t total = 1;
     for (int d = 0; d < nd; d++) {
         int64_t shard_extent = L->cps[d] * plan->chunk_shape[d];
-        if (L->cps[d] <= 0) return zc_err_set(err, ZC_EINVAL, "", "invalid shard layout");
+        if (L->cps[d] <= 0)
+            return zc_err_set(err, ZC_EINVAL, "", "invalid shard layout");
         grid[d] = (plan->shape[d] + shard_extent - 1) / shard_extent;
-        if (grid[d] < 1) grid[d] = 1;
+        if (grid[d] < 1)
+            grid[d] = 1;
         if (__builtin_mul_overflow(total, grid[d], &total))
             return zc_err_set(err, ZC_EOVERFLOW, "", "shard grid too large");
     }
@@ -268,24 +283,27 @@ int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
         if (k == 0 || ks[k].key != ks[k - 1].key) {
             int64_t c[ZC_MAXDIM];
             zc_plan_chunk_coords(plan, i, c);
-            for (int d = 0; d < nd; d++) sr.coords[nshards * nd + d] = c[d] / L->cps[d];
+            for (int d = 0; d < nd; d++)
+                sr.coords[nshards * nd + d] = c[d] / L->cps[d];
             sr.bounds[nshards++] = k;
         }
         sr.order[k] = i;
         sr.shard_of[i] = nshards - 1;
     }
     sr.bounds[nshards] = n;
-    request r = {.plan = plan, .chain = inner, .io = io, .out = out, .strides = out_strides,
-                 .extra = &sr};
+    request r = {
+        .plan = plan, .chain = inner, .io = io, .out = out, .strides = out_strides, .extra = &sr};
     for (int64_t s0 = 0; s0 < nshards && rc == ZC_OK; s0 += SHARD_BATCH) {
         int64_t ns = nshards - s0 < SHARD_BATCH ? nshards - s0 : SHARD_BATCH;
         sr.first_shard = s0;
-        for (int64_t t = 0; t < ns; t++) sr.fd[t] = -1;
+        for (int64_t t = 0; t < ns; t++)
+            sr.fd[t] = -1;
         rc = zc_req_run(pool, &r, index_task, ns, err);
         if (rc == ZC_OK)
             rc = zc_req_run(pool, &r, inner_task, sr.bounds[s0 + ns] - sr.bounds[s0], err);
         for (int64_t t = 0; t < ns; t++)
-            if (sr.fd[t] >= 0) close(sr.fd[t]);
+            if (sr.fd[t] >= 0)
+                close(sr.fd[t]);
     }
 done:
     free(ks);

@@ -11,21 +11,21 @@
 
 enum zc_b2b_kind {
     ZC_B2B_BLOSC = 1,
-    ZC_B2B_GZIP = 2,    /* gzip container (RFC 1952), numcodecs GZip / zarr v3 gzip */
+    ZC_B2B_GZIP = 2, /* gzip container (RFC 1952), numcodecs GZip / zarr v3 gzip */
     ZC_B2B_ZSTD = 3,
-    ZC_B2B_CRC32C = 4,  /* appends a 4-byte little-endian CRC32C */
-    ZC_B2B_ZLIB = 5,    /* zlib container (RFC 1950), numcodecs Zlib */
-    ZC_B2B_LZ4 = 6,     /* numcodecs LZ4: 4-byte LE uncompressed size + LZ4 block */
+    ZC_B2B_CRC32C = 4, /* appends a 4-byte little-endian CRC32C */
+    ZC_B2B_ZLIB = 5,   /* zlib container (RFC 1950), numcodecs Zlib */
+    ZC_B2B_LZ4 = 6,    /* numcodecs LZ4: 4-byte LE uncompressed size + LZ4 block */
 };
 
 typedef struct zc_b2b_codec {
-    int kind;          /* enum zc_b2b_kind */
-    int level;         /* gzip/zlib 0-9, zstd level, blosc clevel 0-9, lz4 acceleration */
-    int checksum;      /* zstd: write a content checksum */
-    int shuffle;       /* blosc: 0 none, 1 byte shuffle, 2 bit shuffle */
-    int typesize;      /* blosc */
-    int blocksize;     /* blosc, 0 = automatic */
-    char cname[16];    /* blosc compressor name: blosclz, lz4, lz4hc, snappy, zlib, zstd */
+    int kind;       /* enum zc_b2b_kind */
+    int level;      /* gzip/zlib 0-9, zstd level, blosc clevel 0-9, lz4 acceleration */
+    int checksum;   /* zstd: write a content checksum */
+    int shuffle;    /* blosc: 0 none, 1 byte shuffle, 2 bit shuffle */
+    int typesize;   /* blosc */
+    int blocksize;  /* blosc, 0 = automatic */
+    char cname[16]; /* blosc compressor name: blosclz, lz4, lz4hc, snappy, zlib, zstd */
 } zc_b2b_codec;
 
 /* Per-thread codec state (zstd contexts, libdeflate (de)compressors).  Not
@@ -33,6 +33,9 @@ typedef struct zc_b2b_codec {
 typedef struct zc_codec_ctx zc_codec_ctx;
 zc_codec_ctx *zc_codec_ctx_new(void);
 void zc_codec_ctx_free(zc_codec_ctx *ctx);
+
+/* Name of a codec kind ("zstd", ...), NULL for an unknown kind. */
+const char *zc_b2b_name(int kind);
 
 /* Upper bound of the encoded size of n input bytes; 0 if it would overflow. */
 size_t zc_b2b_encoded_bound(const zc_b2b_codec *c, size_t n);

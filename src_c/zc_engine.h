@@ -26,7 +26,7 @@ typedef struct zc_proj {
     int64_t count;
     const int64_t *in_idx;
     const int64_t *out_idx;
-    int64_t in_min, in_max;   /* smallest and largest in-chunk index touched */
+    int64_t in_min, in_max; /* smallest and largest in-chunk index touched */
 } zc_proj;
 
 /* One dimension of an orthogonal selection: start + k*step for k < count, or
@@ -40,29 +40,26 @@ typedef struct zc_dimsel {
 
 typedef struct zc_plan {
     int ndim;
-    int points;                     /* 0: orthogonal block plan, 1: coordinate plan */
+    int points; /* 0: orthogonal block plan, 1: coordinate plan */
     int64_t shape[ZC_MAXDIM];
     int64_t chunk_shape[ZC_MAXDIM];
-    int64_t sel_count[ZC_MAXDIM];   /* block plan: output extent per dimension */
-    zc_proj *proj[ZC_MAXDIM];       /* block plan: per-dimension projections */
+    int64_t sel_count[ZC_MAXDIM]; /* block plan: output extent per dimension */
+    zc_proj *proj[ZC_MAXDIM];     /* block plan: per-dimension projections */
     int64_t nproj[ZC_MAXDIM];
-    int64_t *idx_store[ZC_MAXDIM];  /* owned index arrays of index-mode dimensions */
-    int64_t nchunks;                /* chunks touched */
+    int64_t *idx_store[ZC_MAXDIM]; /* owned index arrays of index-mode dimensions */
+    int64_t nchunks;               /* chunks touched */
     /* coordinate plan: npoints points grouped by chunk */
     int64_t npoints;
-    int64_t *pt_chunk;              /* nchunks x ndim chunk coordinates */
-    int64_t *pt_offsets;            /* nchunks + 1: points of chunk i are [off[i], off[i+1]) */
-    int64_t *pt_in;                 /* npoints x ndim in-chunk coordinates */
-    int64_t *pt_out;                /* npoints output positions */
+    int64_t *pt_chunk;   /* nchunks x ndim chunk coordinates */
+    int64_t *pt_offsets; /* nchunks + 1: points of chunk i are [off[i], off[i+1]) */
+    int64_t *pt_in;      /* npoints x ndim in-chunk coordinates */
+    int64_t *pt_out;     /* npoints output positions */
 } zc_plan;
 
 /* Orthogonal plan: one zc_dimsel per dimension.  Indices are checked against
  * the shape here (ZC_EINVAL names the dimension). */
 int zc_plan_build(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
                   const zc_dimsel *sel, zc_err *err);
-/* Regular-only shorthand of zc_plan_build. */
-int zc_plan_regular(zc_plan *plan, int ndim, const int64_t *shape, const int64_t *chunk_shape,
-                    const int64_t *start, const int64_t *step, const int64_t *count, zc_err *err);
 /* Coordinate plan: point k is (coords[0][k], ..., coords[ndim-1][k]) and lands
  * at output position k.  Points are grouped by chunk keeping their order, so
  * on write the last of repeated points wins, as in numpy. */
@@ -82,25 +79,26 @@ typedef struct zc_chain {
     int ndim;
     int64_t chunk_shape[ZC_MAXDIM];
     size_t itemsize;
-    size_t nbytes;                  /* decoded chunk size: prod(chunk_shape) * itemsize */
-    int swap;                       /* 0, or the unit to byte-swap (itemsize, or half of it for complex) */
+    size_t nbytes; /* decoded chunk size: prod(chunk_shape) * itemsize */
+    int swap;      /* 0, or the unit to byte-swap (itemsize, or half of it for complex) */
     int transposed;
-    int order[ZC_MAXDIM];           /* transpose order (encoded dim i = chunk dim order[i]) */
-    int64_t strides[ZC_MAXDIM];     /* byte stride of each chunk dimension in the encoded layout */
+    int order[ZC_MAXDIM];       /* transpose order (encoded dim i = chunk dim order[i]) */
+    int64_t strides[ZC_MAXDIM]; /* byte stride of each chunk dimension in the encoded layout */
     int n_b2b;
-    zc_b2b_codec b2b[ZC_MAX_B2B];   /* in encoding order */
-    size_t bound[ZC_MAX_B2B + 1];   /* bound[i]: most bytes entering b2b[i] on encode; bound[n_b2b]: encoded max */
-    uint8_t *fill;                  /* fill value, stored byte order (itemsize bytes, owned) */
-    uint8_t *fill_native;           /* fill value, native byte order (owned) */
-    size_t max_encoded;             /* the largest stored chunk accepted on read */
+    zc_b2b_codec b2b[ZC_MAX_B2B]; /* in encoding order */
+    size_t bound[ZC_MAX_B2B +
+                 1]; /* bound[i]: most bytes entering b2b[i] on encode; bound[n_b2b]: encoded max */
+    uint8_t *fill;   /* fill value, stored byte order (itemsize bytes, owned) */
+    uint8_t *fill_native; /* fill value, native byte order (owned) */
+    size_t max_encoded;   /* the largest stored chunk accepted on read */
 } zc_chain;
 
 /* Prepare a chain.  order may be NULL (no transpose).  swap is 0 or the
  * byte-swap unit.  fill_native is the fill value in native byte order,
  * itemsize bytes.  Release with zc_chain_free. */
-int zc_chain_init(zc_chain *chain, int ndim, const int64_t *chunk_shape, size_t itemsize,
-                  int swap, const int *order, int n_b2b, const zc_b2b_codec *b2b,
-                  const uint8_t *fill_native, zc_err *err);
+int zc_chain_init(zc_chain *chain, int ndim, const int64_t *chunk_shape, size_t itemsize, int swap,
+                  const int *order, int n_b2b, const zc_b2b_codec *b2b, const uint8_t *fill_native,
+                  zc_err *err);
 void zc_chain_free(zc_chain *chain);
 
 /* ---- thread pool ----------------------------------------------------------- */
@@ -109,7 +107,7 @@ void zc_chain_free(zc_chain *chain);
  * and requests. */
 typedef struct zc_worker {
     zc_codec_ctx *codec;
-    uint8_t *buf[4];  /* 0: encoded input, 1-2: codec stages, 3: chunk being written */
+    uint8_t *buf[4]; /* 0: encoded input, 1-2: codec stages, 3: chunk being written */
     size_t cap[4];
 } zc_worker;
 
@@ -139,12 +137,12 @@ int zc_pool_run(zc_pool *pool, int64_t ntasks, zc_task_fn fn, void *arg);
  * and do the I/O themselves) or caller-provided buffers, one per plan chunk. */
 typedef struct zc_io {
     /* local directory mode when key_prefix != NULL */
-    const char *key_prefix;         /* e.g. "/data/a.zarr/temp/c/" */
-    char separator;                 /* '/' or '.' */
-    const char *key_0d;             /* full path for a 0-d array's only chunk */
-    int fsync;                      /* fsync files and directories on write */
+    const char *key_prefix; /* e.g. "/data/a.zarr/temp/c/" */
+    char separator;         /* '/' or '.' */
+    const char *key_0d;     /* full path for a 0-d array's only chunk */
+    int fsync;              /* fsync files and directories on write */
     /* buffer mode */
-    const uint8_t *const *bufs;     /* bufs[i] == NULL: chunk i missing */
+    const uint8_t *const *bufs; /* bufs[i] == NULL: chunk i missing */
     const size_t *lens;
 } zc_io;
 
@@ -166,18 +164,18 @@ int zc_read(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_
  * fill value are deleted unless write_empty.  In buffer mode results go to
  * wout (arrays of plan->nchunks entries). */
 int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
-             const uint8_t *value, const int64_t *val_strides, int write_empty,
-             zc_write_out *wout, zc_err *err);
+             const uint8_t *value, const int64_t *val_strides, int write_empty, zc_write_out *wout,
+             zc_err *err);
 
 /* ---- sharded arrays --------------------------------------------------------- */
 
 /* How inner chunks sit in a shard (sharding_indexed with bytes [+ crc32c]
  * index codecs, the layout every implementation writes). */
 typedef struct zc_shard_layout {
-    int64_t cps[ZC_MAXDIM];   /* inner chunks per shard along each dimension */
-    size_t index_nbytes;      /* 16 per inner chunk, + 4 with a checksum */
+    int64_t cps[ZC_MAXDIM]; /* inner chunks per shard along each dimension */
+    size_t index_nbytes;    /* 16 per inner chunk, + 4 with a checksum */
     int index_at_start;
-    int index_crc;            /* index ends with a crc32c of the entries */
+    int index_crc; /* index ends with a crc32c of the entries */
     int index_big_endian;
 } zc_shard_layout;
 
@@ -196,8 +194,8 @@ int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
  * files larger than maxlen are ZC_ECORRUPT (never allocated).  The data is
  * left in worker buffer 0 (or read straight into `direct` when its size is
  * exactly direct_len). */
-int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct,
-                 size_t direct_len, const uint8_t **data, size_t *len, int *missing, zc_err *err);
+int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct, size_t direct_len,
+                 const uint8_t **data, size_t *len, int *missing, zc_err *err);
 /* Read bytes [off, off+len) of a file that must hold exactly `expect` bytes
  * (else ZC_ESIZE).  Used for uncompressed chunks, where a small selection
  * needs only part of the file. */

@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int zc_err_set(zc_err *err, int code, const char *codec, const char *fmt, ...)
-{
+int zc_err_set(zc_err *err, int code, const char *codec, const char *fmt, ...) {
     if (err == NULL || code == ZC_OK)
         return code;
 
@@ -14,8 +13,8 @@ int zc_err_set(zc_err *err, int code, const char *codec, const char *fmt, ...)
      * record: claim it atomically so exactly one of them writes the text.
      * The record is read only after the workers have joined. */
     int expected = ZC_OK;
-    if (!__atomic_compare_exchange_n(&err->code, &expected, code, 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    if (!__atomic_compare_exchange_n(&err->code, &expected, code, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
         return code;
 
     size_t i = 0;

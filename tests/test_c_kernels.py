@@ -1,12 +1,18 @@
-"""The C codec kernels (blosc, gzip, zlib, zstd, lz4, crc32c) tested directly.
+"""The C engine tested directly, without Python in between.
 
-``tests/c/test_codecs.c`` is compiled together with the kernels' sources into a
-temporary directory and run:
+``tests/c/test_codecs.c`` (the codec kernels: blosc, gzip, zlib, zstd, lz4,
+crc32c) is compiled together with the kernels' sources into a temporary
+directory and run:
 
 - without arguments it runs its own tests (round trips, crc32c vectors,
   hardware == table CRCs, malformed input, the error record, two threads);
 - with ``run MANIFEST`` it encodes and decodes files, which is how streams are
   exchanged with numcodecs and google-crc32c here, in both directions.
+
+``tests/c/test_engine.c`` is compiled with every engine source and tests
+selection plans (plan.c), the n-d copy, fill and compare kernels (copy.c),
+shard index validation in sharded reads (shard.c) and the thread pool
+(pool.c) against hand-computed values and reference loops.
 
 The same runs are repeated on a build with AddressSanitizer and
 UndefinedBehaviorSanitizer (``ZARRC_SANITIZE=0`` leaves that build out).
@@ -31,18 +37,21 @@ google_crc32c = pytest.importorskip("google_crc32c")
 from numcodecs import LZ4, Blosc, GZip, Zlib, Zstd  # noqa: E402
 from numcodecs import blosc as nc_blosc  # noqa: E402
 
+from zarrc._ext._engine import ECHECKSUM, ECORRUPT  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src_c"
+# The codec kernels: the dispatcher, crc32c and every codec_<library>.c.
 KERNEL_SOURCES = [
     "zc_err.c",
     "codecs.c",
-    "codec_blosc.c",
-    "codec_deflate.c",
-    "codec_zstd.c",
-    "codec_lz4.c",
     "crc32c.c",
+    *sorted(p.name for p in SRC.glob("codec_*.c")),
 ]
+# The whole engine: every C source the extension module is built from.
+ENGINE_SOURCES = sorted(p.name for p in SRC.glob("*.c"))
 TEST_SOURCE = ROOT / "tests" / "c" / "test_codecs.c"
+ENGINE_TEST_SOURCE = ROOT / "tests" / "c" / "test_engine.c"
 PKG_CONFIG_PACKAGES = ["libzstd", "blosc", "libdeflate", "liblz4"]
 SANITIZE = os.environ.get("ZARRC_SANITIZE", "1") != "0"
 SANITIZER_FLAGS = [
@@ -56,12 +65,13 @@ SANITIZER_ENV = {
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
 }
 
-# zc_status codes (src_c/zc_common.h)
-ZC_ECORRUPT = 2
-ZC_ECHECKSUM = 3
 
-
-def _build(out_dir: Path, extra_flags: list[str]) -> Path:
+def _build(
+    out_dir: Path,
+    extra_flags: list[str],
+    test_source: Path = TEST_SOURCE,
+    sources: list[str] = KERNEL_SOURCES,
+) -> Path:
     cc = shutil.which("cc")
     pkg_config = shutil.which("pkg-config")
     if cc is None or pkg_config is None:
@@ -71,7 +81,7 @@ def _build(out_dir: Path, extra_flags: list[str]) -> Path:
     )
     if pc.returncode != 0:
         pytest.skip(f"codec libraries not found by pkg-config: {pc.stderr.strip()}")
-    exe = out_dir / "test_codecs"
+    exe = out_dir / test_source.stem
     cmd = [
         cc,
         "-std=gnu11",
@@ -82,8 +92,8 @@ def _build(out_dir: Path, extra_flags: list[str]) -> Path:
         "-Werror",
         *extra_flags,
         f"-I{SRC}",
-        str(TEST_SOURCE),
-        *(str(SRC / s) for s in KERNEL_SOURCES),
+        str(test_source),
+        *(str(SRC / s) for s in sources),
         *pc.stdout.split(),
         "-pthread",
         "-o",
@@ -105,6 +115,20 @@ def sanitized_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not SANITIZE:
         pytest.skip("ZARRC_SANITIZE=0: sanitizer build not requested")
     return _build(tmp_path_factory.mktemp("c_kernels_san"), SANITIZER_FLAGS)
+
+
+@pytest.fixture(scope="module")
+def engine_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(tmp_path_factory.mktemp("c_engine"), [], ENGINE_TEST_SOURCE, ENGINE_SOURCES)
+
+
+@pytest.fixture(scope="module")
+def sanitized_engine_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not SANITIZE:
+        pytest.skip("ZARRC_SANITIZE=0: sanitizer build not requested")
+    return _build(
+        tmp_path_factory.mktemp("c_engine_san"), SANITIZER_FLAGS, ENGINE_TEST_SOURCE, ENGINE_SOURCES
+    )
 
 
 def _run(exe: Path, *args: str, sanitized: bool = False) -> subprocess.CompletedProcess[str]:
@@ -133,6 +157,14 @@ def test_c_self_tests(test_binary: Path) -> None:
 
 def test_c_self_tests_sanitized(sanitized_binary: Path) -> None:
     _assert_self_tests(_run(sanitized_binary, sanitized=True))
+
+
+def test_c_engine_tests(engine_binary: Path) -> None:
+    _assert_self_tests(_run(engine_binary))
+
+
+def test_c_engine_tests_sanitized(sanitized_engine_binary: Path) -> None:
+    _assert_self_tests(_run(sanitized_engine_binary, sanitized=True))
 
 
 # ---------------------------------------------------------------------------
@@ -287,22 +319,22 @@ def _python_to_c_manifest(work: Path) -> tuple[Path, int]:
     ck = bytearray(Zstd(level=3, checksum=True).encode(ramp))
     ck[-1] ^= 0x40
     (work / "bad.zstd").write_bytes(ck)
-    add(f"fail kind=zstd in={work / 'bad.zstd'} cap=4096 code={ZC_ECHECKSUM}")
+    add(f"fail kind=zstd in={work / 'bad.zstd'} cap=4096 code={ECHECKSUM}")
     crc = bytearray(_crc32c_stream(ramp))
     crc[100] ^= 1
     (work / "bad.crc32c").write_bytes(crc)
-    add(f"fail kind=crc32c in={work / 'bad.crc32c'} cap=4096 code={ZC_ECHECKSUM}")
+    add(f"fail kind=crc32c in={work / 'bad.crc32c'} cap=4096 code={ECHECKSUM}")
     blosc_stream = Blosc(cname="lz4", clevel=5, shuffle=1).encode(np.frombuffer(ramp, np.uint8))
     (work / "short.blosc").write_bytes(blosc_stream)
-    add(f"fail kind=blosc in={work / 'short.blosc'} cap=4095 code={ZC_ECORRUPT}")
+    add(f"fail kind=blosc in={work / 'short.blosc'} cap=4095 code={ECORRUPT}")
     lz4_stream = LZ4().encode(np.frombuffer(ramp, np.uint8))
     (work / "short.lz4").write_bytes(lz4_stream)
-    add(f"fail kind=lz4 in={work / 'short.lz4'} cap=4095 code={ZC_ECORRUPT}")
+    add(f"fail kind=lz4 in={work / 'short.lz4'} cap=4095 code={ECORRUPT}")
     gz_stream = GZip(level=5).encode(np.frombuffer(ramp, np.uint8))
     (work / "short.gzip").write_bytes(gz_stream)
-    add(f"fail kind=gzip in={work / 'short.gzip'} cap=4095 code={ZC_ECORRUPT}")
+    add(f"fail kind=gzip in={work / 'short.gzip'} cap=4095 code={ECORRUPT}")
     (work / "cut.zlib").write_bytes(bytes(Zlib(level=5).encode(ramp))[:-1])
-    add(f"fail kind=zlib in={work / 'cut.zlib'} cap=4096 code={ZC_ECORRUPT}")
+    add(f"fail kind=zlib in={work / 'cut.zlib'} cap=4096 code={ECORRUPT}")
 
     manifest = work / "py_to_c.txt"
     manifest.write_text("\n".join(lines) + "\n")

@@ -20,89 +20,26 @@
 #include <blosc.h>
 #include <zstd.h>
 
-/* CHECK's message arguments are optional. */
-#pragma GCC diagnostic ignored "-Wformat-zero-length"
-
-/* ------------------------------------------------------------------ */
-/* minimal harness */
-
-static int g_checks, g_failures;
-
-static void fail_at(const char *file, int line, const char *expr, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void fail_at(const char *file, int line, const char *expr, const char *fmt, ...)
-{
-    g_failures++;
-    if (g_failures > 60)
-        return;
-    fprintf(stderr, "FAIL %s:%d: %s", file, line, expr);
-    if (fmt && fmt[0]) {
-        va_list ap;
-        va_start(ap, fmt);
-        fputs(" -- ", stderr);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-    }
-    fputc('\n', stderr);
-}
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        __atomic_add_fetch(&g_checks, 1, __ATOMIC_RELAXED);                  \
-        if (!(cond))                                                         \
-            fail_at(__FILE__, __LINE__, #cond, "" __VA_ARGS__);              \
-    } while (0)
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", n);
-        exit(2);
-    }
-    return p;
-}
-
-/* Exact-size copy, so that the sanitizer sees any read past the end. */
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-    uint8_t *q = xmalloc(n);
-    if (n)
-        memcpy(q, p, n);
-    return q;
-}
-
-static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
-
-static uint64_t rnd(void)
-{
-    /* xorshift64* */
-    g_rng ^= g_rng >> 12;
-    g_rng ^= g_rng << 25;
-    g_rng ^= g_rng >> 27;
-    return g_rng * 0x2545F4914F6CDD1Dull;
-}
+#include "harness.h"
 
 enum pattern { P_ZEROS, P_RANDOM, P_RAMP, P_TEXT, P_COUNT };
 static const char *const pattern_names[] = {"zeros", "random", "ramp", "text"};
 
-static void fill(uint8_t *p, size_t n, int pattern)
-{
+static void fill(uint8_t *p, size_t n, int pattern) {
     static const char words[] = "zarr chunk codec shard array group blosc zstd gzip ";
     for (size_t i = 0; i < n; i++) {
         switch (pattern) {
         case P_ZEROS: p[i] = 0; break;
         case P_RANDOM: p[i] = (uint8_t)(rnd() >> 56); break;
         case P_RAMP: /* little-endian uint16 ramp */
-            p[i] = (uint8_t)((i & 1) ? (i / 2) >> 8 : (i / 2)); break;
+            p[i] = (uint8_t)((i & 1) ? (i / 2) >> 8 : (i / 2));
+            break;
         default: p[i] = (uint8_t)words[(i * 7 + i / 97) % (sizeof words - 1)]; break;
         }
     }
 }
 
-static zc_b2b_codec mk(int kind, int level)
-{
+static zc_b2b_codec mk(int kind, int level) {
     zc_b2b_codec c;
     memset(&c, 0, sizeof c);
     c.kind = kind;
@@ -112,8 +49,7 @@ static zc_b2b_codec mk(int kind, int level)
 }
 
 static zc_b2b_codec mk_blosc(const char *cname, int clevel, int shuffle, int typesize,
-                             int blocksize)
-{
+                             int blocksize) {
     zc_b2b_codec c = mk(ZC_B2B_BLOSC, clevel);
     c.shuffle = shuffle;
     c.typesize = typesize;
@@ -122,8 +58,7 @@ static zc_b2b_codec mk_blosc(const char *cname, int clevel, int shuffle, int typ
     return c;
 }
 
-static const char *kind_label(int kind)
-{
+static const char *kind_label(int kind) {
     switch (kind) {
     case ZC_B2B_BLOSC: return "blosc";
     case ZC_B2B_GZIP: return "gzip";
@@ -135,16 +70,14 @@ static const char *kind_label(int kind)
     }
 }
 
-static void err_reset(zc_err *e)
-{
+static void err_reset(zc_err *e) {
     memset(e, 0, sizeof *e);
     e->chunk = -1;
 }
 
 /* Encode into a buffer of exactly the bound, return an exact-size copy. */
-static uint8_t *encode_exact(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src,
-                             size_t n, size_t *enc_n, int *rc_out)
-{
+static uint8_t *encode_exact(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
+                             size_t *enc_n, int *rc_out) {
     size_t bound = zc_b2b_encoded_bound(c, n);
     uint8_t *buf = xmalloc(bound);
     zc_err err;
@@ -165,8 +98,7 @@ static uint8_t *encode_exact(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uin
 
 /* Decode with an exact-size destination of capacity cap. */
 static int decode_cap(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *src, size_t n,
-                      size_t cap, uint8_t **out, size_t *out_n, zc_err *err)
-{
+                      size_t cap, uint8_t **out, size_t *out_n, zc_err *err) {
     err_reset(err);
     uint8_t *dst = cap ? xmalloc(cap) : NULL;
     uint8_t *in = dup_exact(src, n);
@@ -184,8 +116,7 @@ static int decode_cap(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *s
 /* round trips */
 
 static void roundtrip(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *data, size_t n,
-                      const char *what)
-{
+                      const char *what) {
     size_t bound = zc_b2b_encoded_bound(c, n);
     CHECK(bound >= n, "%s: bound %zu < n %zu", what, bound, n);
     size_t enc_n = 0;
@@ -215,8 +146,7 @@ static void roundtrip(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *d
     if (n > 0) {
         rc = decode_cap(ctx, c, enc, enc_n, n - 1, NULL, &out_n, &err);
         CHECK(rc == ZC_ECORRUPT, "%s: decode into cap n-1 gave rc %d (%s)", what, rc, err.msg);
-        CHECK(strcmp(err.codec, kind_label(c->kind)) == 0, "%s: codec name '%s'", what,
-              err.codec);
+        CHECK(strcmp(err.codec, kind_label(c->kind)) == 0, "%s: codec name '%s'", what, err.codec);
     }
     free(enc);
 }
@@ -224,8 +154,7 @@ static void roundtrip(zc_codec_ctx *ctx, const zc_b2b_codec *c, const uint8_t *d
 static const size_t sizes[] = {0, 1, 7, 4096, 1u << 20};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
 
-static void test_roundtrips(zc_codec_ctx *ctx)
-{
+static void test_roundtrips(zc_codec_ctx *ctx) {
     static const char *const cnames[] = {"blosclz", "lz4", "lz4hc", "snappy", "zlib", "zstd"};
     uint8_t *data[P_COUNT][NSIZES];
     for (int p = 0; p < P_COUNT; p++)
@@ -256,9 +185,9 @@ static void test_roundtrips(zc_codec_ctx *ctx)
             /* blosc corner parameters */
             {
                 zc_b2b_codec cs[] = {
-                    mk_blosc("lz4", 0, 1, 2, 0),     mk_blosc("zstd", 9, 2, 8, 0),
+                    mk_blosc("lz4", 0, 1, 2, 0),       mk_blosc("zstd", 9, 2, 8, 0),
                     mk_blosc("blosclz", 9, 1, 4, 256), mk_blosc("lz4", 5, 1, 4, 65536),
-                    mk_blosc("zstd", 1, 1, 300, 0),  mk_blosc("lz4", 5, -1, 2, 0),
+                    mk_blosc("zstd", 1, 1, 300, 0),    mk_blosc("lz4", 5, -1, 2, 0),
                     mk_blosc("lz4", 5, 1, 255, 0),
                 };
                 for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
@@ -275,12 +204,12 @@ static void test_roundtrips(zc_codec_ctx *ctx)
                 if (dlevels[i] == 12 && n > 4096)
                     continue; /* slow and adds nothing */
                 zc_b2b_codec g = mk(ZC_B2B_GZIP, dlevels[i]);
-                snprintf(what, sizeof what, "gzip level=%d %s n=%zu", dlevels[i],
-                         pattern_names[p], n);
+                snprintf(what, sizeof what, "gzip level=%d %s n=%zu", dlevels[i], pattern_names[p],
+                         n);
                 roundtrip(ctx, &g, d, n, what);
                 zc_b2b_codec z = mk(ZC_B2B_ZLIB, dlevels[i]);
-                snprintf(what, sizeof what, "zlib level=%d %s n=%zu", dlevels[i],
-                         pattern_names[p], n);
+                snprintf(what, sizeof what, "zlib level=%d %s n=%zu", dlevels[i], pattern_names[p],
+                         n);
                 roundtrip(ctx, &z, d, n, what);
             }
             zc_b2b_codec zdef = mk(ZC_B2B_ZLIB, -1);
@@ -318,8 +247,7 @@ static void test_roundtrips(zc_codec_ctx *ctx)
 /* ------------------------------------------------------------------ */
 /* crc32c */
 
-static void test_crc32c(void)
-{
+static void test_crc32c(void) {
     struct {
         const char *name;
         uint8_t data[32];
@@ -368,12 +296,14 @@ static void test_crc32c(void)
     uint8_t *buf = xmalloc(big);
     fill(buf, big, P_RANDOM);
     /* around the lengths where the hardware path changes strategy */
-    static const size_t edges[] = {767,  768,  769,  775,  1535, 1536, 3071, 3072,
+    static const size_t edges[] = {767,  768,  769,  775,  1535, 1536, 3071,  3072,
                                    3073, 3840, 3847, 6144, 6151, 6911, 200000};
     const int nedges = (int)(sizeof edges / sizeof edges[0]);
     for (int it = 0; it < 500; it++) {
         size_t len = it < nedges ? edges[it]
-                                 : (size_t)(rnd() % (it < 150 ? 300 : it < 350 ? 8000 : 200000));
+                                 : (size_t)(rnd() % (it < 150   ? 300
+                                                     : it < 350 ? 8000
+                                                                : 200000));
         size_t off = (size_t)(rnd() % 16);
         uint8_t *d = dup_exact(buf + off, len);
         uint32_t t = zc_crc32c_table(0, d, len);
@@ -386,8 +316,8 @@ static void test_crc32c(void)
         size_t cut = len ? (size_t)(rnd() % (len + 1)) : 0;
         uint32_t c1 = zc_crc32c(zc_crc32c(0, d, cut), d + cut, len - cut);
         uint32_t c2 = zc_crc32c_table(zc_crc32c_table(0, d, cut), d + cut, len - cut);
-        CHECK(c1 == t && c2 == t, "len %zu cut %zu: chained 0x%08x/0x%08x vs 0x%08x", len, cut,
-              c1, c2, t);
+        CHECK(c1 == t && c2 == t, "len %zu cut %zu: chained 0x%08x/0x%08x vs 0x%08x", len, cut, c1,
+              c2, t);
         free(d);
     }
     free(buf);
@@ -396,14 +326,10 @@ static void test_crc32c(void)
 /* ------------------------------------------------------------------ */
 /* malformed input */
 
-static int is_decode_failure(int rc)
-{
-    return rc == ZC_ECORRUPT || rc == ZC_ECHECKSUM;
-}
+static int is_decode_failure(int rc) { return rc == ZC_ECORRUPT || rc == ZC_ECHECKSUM; }
 
 /* Truncations, garbage and flipped bits of one valid stream. */
-static void torture(zc_codec_ctx *ctx, const zc_b2b_codec *c, const char *what)
-{
+static void torture(zc_codec_ctx *ctx, const zc_b2b_codec *c, const char *what) {
     size_t n = 4096;
     uint8_t *data = xmalloc(n);
     fill(data, n, P_TEXT);
@@ -474,19 +400,21 @@ static void torture(zc_codec_ctx *ctx, const zc_b2b_codec *c, const char *what)
     free(data);
 }
 
-static int has(const char *s, const char *needle)
-{
-    return strstr(s, needle) != NULL;
-}
+static int has(const char *s, const char *needle) { return strstr(s, needle) != NULL; }
 
-static void test_malformed(zc_codec_ctx *ctx)
-{
+static void test_malformed(zc_codec_ctx *ctx) {
     zc_b2b_codec zstd_ck = mk(ZC_B2B_ZSTD, 3);
     zstd_ck.checksum = 1;
     zc_b2b_codec all[] = {
-        mk_blosc("lz4", 5, 1, 4, 0),  mk_blosc("zstd", 5, 2, 2, 0), mk_blosc("blosclz", 5, 0, 1, 0),
-        mk_blosc("zlib", 5, 1, 1, 0), mk(ZC_B2B_GZIP, 5),            mk(ZC_B2B_ZLIB, 5),
-        mk(ZC_B2B_ZSTD, 3),           zstd_ck,                       mk(ZC_B2B_LZ4, 1),
+        mk_blosc("lz4", 5, 1, 4, 0),
+        mk_blosc("zstd", 5, 2, 2, 0),
+        mk_blosc("blosclz", 5, 0, 1, 0),
+        mk_blosc("zlib", 5, 1, 1, 0),
+        mk(ZC_B2B_GZIP, 5),
+        mk(ZC_B2B_ZLIB, 5),
+        mk(ZC_B2B_ZSTD, 3),
+        zstd_ck,
+        mk(ZC_B2B_LZ4, 1),
         mk(ZC_B2B_CRC32C, 0),
     };
     char what[64];
@@ -520,8 +448,7 @@ static void test_malformed(zc_codec_ctx *ctx)
         memcpy(m, enc, enc_n);
         zc_store_le32(m + 12, (uint32_t)enc_n + 1); /* cbytes beyond the chunk */
         rc = decode_cap(ctx, &b, m, enc_n, n, NULL, &out_n, &err);
-        CHECK(rc == ZC_ECORRUPT && has(err.msg, "compressed bytes"), "blosc cbytes: %s",
-              err.msg);
+        CHECK(rc == ZC_ECORRUPT && has(err.msg, "compressed bytes"), "blosc cbytes: %s", err.msg);
         memcpy(m, enc, enc_n);
         m[2] = (uint8_t)((m[2] & 0x1f) | (6 << 5)); /* unknown compressor format */
         rc = decode_cap(ctx, &b, m, enc_n, n, NULL, &out_n, &err);
@@ -712,8 +639,7 @@ static void test_malformed(zc_codec_ctx *ctx)
         rc = decode_cap(ctx, &l, m, enc_n, n, NULL, &out_n, &err);
         CHECK(rc == ZC_ECORRUPT && has(err.msg, "declares 4097"), "lz4 > cap: %s", err.msg);
         rc = decode_cap(ctx, &l, m, enc_n, n + 1, NULL, &out_n, &err);
-        CHECK(rc == ZC_ECORRUPT && has(err.msg, "decoded 4096"), "lz4 header too big: %s",
-              err.msg);
+        CHECK(rc == ZC_ECORRUPT && has(err.msg, "decoded 4096"), "lz4 header too big: %s", err.msg);
         zc_store_le32(m, (uint32_t)n - 1);
         rc = decode_cap(ctx, &l, m, enc_n, n, NULL, &out_n, &err);
         CHECK(rc == ZC_ECORRUPT, "lz4 header too small: rc %d %s", rc, err.msg);
@@ -778,7 +704,7 @@ static void test_malformed(zc_codec_ctx *ctx)
         CHECK(rc == ZC_EINVAL, "NULL out_n");
         CHECK(zc_b2b_encoded_bound(&u, 10) == 0);
         CHECK(zc_b2b_encoded_bound(NULL, 10) == 0);
-        static const int kinds[] = {ZC_B2B_BLOSC, ZC_B2B_GZIP, ZC_B2B_ZSTD,
+        static const int kinds[] = {ZC_B2B_BLOSC,  ZC_B2B_GZIP, ZC_B2B_ZSTD,
                                     ZC_B2B_CRC32C, ZC_B2B_ZLIB, ZC_B2B_LZ4};
         for (size_t i = 0; i < 6; i++) {
             zc_b2b_codec k = mk(kinds[i], 1);
@@ -797,8 +723,49 @@ static void test_malformed(zc_codec_ctx *ctx)
 /* ------------------------------------------------------------------ */
 /* the error record */
 
-static void test_err(void)
-{
+/* The codec table: one entry per kind, named as in error records. */
+static void test_table(void) {
+    for (int kind = ZC_B2B_BLOSC; kind <= ZC_B2B_LZ4; kind++) {
+        const zc_b2b_entry *e = zc_b2b_lookup(kind);
+        CHECK(e != NULL, "kind %d", kind);
+        if (e == NULL)
+            continue;
+        CHECK(e->kind == kind);
+        CHECK(strcmp(e->name, kind_label(kind)) == 0, "kind %d is '%s'", kind, e->name);
+        CHECK(zc_b2b_name(kind) == e->name);
+        CHECK(e->bound != NULL && e->encode != NULL && e->decode != NULL);
+        CHECK((e->check != NULL) == (kind == ZC_B2B_CRC32C), "kind %d", kind);
+    }
+    CHECK(zc_b2b_lookup(0) == NULL && zc_b2b_lookup(ZC_B2B_LZ4 + 1) == NULL);
+    CHECK(zc_b2b_lookup(-1) == NULL && zc_b2b_name(99) == NULL);
+    zc_b2b_codec c = mk(99, 0);
+    CHECK(zc_b2b_encoded_bound(&c, 100) == 0);
+    CHECK(zc_b2b_encoded_bound(NULL, 100) == 0);
+    uint8_t in[4] = {1, 2, 3, 4}, out[16];
+    size_t out_n = 7;
+    zc_err err;
+    err_reset(&err);
+    CHECK(zc_b2b_encode(NULL, &c, in, 4, out, sizeof out, &out_n, &err) == ZC_EINVAL);
+    CHECK(out_n == 0 && strstr(err.msg, "unknown bytes-to-bytes codec kind 99") != NULL, "%s",
+          err.msg);
+    /* the crc32c in-place check agrees with its decoder */
+    const zc_b2b_entry *crc = zc_b2b_lookup(ZC_B2B_CRC32C);
+    zc_b2b_codec cc = mk(ZC_B2B_CRC32C, 0);
+    uint8_t stream[8];
+    err_reset(&err);
+    CHECK(zc_b2b_encode(NULL, &cc, in, 4, stream, sizeof stream, &out_n, &err) == ZC_OK);
+    CHECK(out_n == 8);
+    size_t n = 0;
+    CHECK(crc != NULL && crc->check(stream, 8, &n, &err) == ZC_OK && n == 4);
+    stream[0] ^= 1;
+    err_reset(&err);
+    CHECK(crc->check(stream, 8, &n, &err) == ZC_ECHECKSUM && err.code == ZC_ECHECKSUM);
+    err_reset(&err);
+    CHECK(crc->check(stream, 3, &n, &err) == ZC_ECORRUPT);
+    CHECK(strstr(err.msg, "too short to hold a checksum") != NULL, "%s", err.msg);
+}
+
+static void test_err(void) {
     zc_err e;
     err_reset(&e);
     CHECK(zc_err_set(&e, ZC_ECORRUPT, "zstd", "bad %d", 42) == ZC_ECORRUPT);
@@ -832,8 +799,7 @@ struct thread_arg {
     int failures;
 };
 
-static void *thread_main(void *p)
-{
+static void *thread_main(void *p) {
     struct thread_arg *a = p;
     zc_codec_ctx *ctx = zc_codec_ctx_new();
     size_t n = 65536;
@@ -841,8 +807,9 @@ static void *thread_main(void *p)
     for (size_t i = 0; i < n; i++)
         data[i] = (uint8_t)((i * 31 + (size_t)a->id) >> 3);
     zc_b2b_codec cs[] = {mk_blosc("lz4", 5, 1, 4, 0), mk_blosc("zstd", 3, 2, 2, 0),
-                         mk(ZC_B2B_GZIP, 1), mk(ZC_B2B_ZLIB, 6), mk(ZC_B2B_ZSTD, 1),
-                         mk(ZC_B2B_LZ4, 1), mk(ZC_B2B_CRC32C, 0)};
+                         mk(ZC_B2B_GZIP, 1),          mk(ZC_B2B_ZLIB, 6),
+                         mk(ZC_B2B_ZSTD, 1),          mk(ZC_B2B_LZ4, 1),
+                         mk(ZC_B2B_CRC32C, 0)};
     for (int it = 0; it < 10; it++)
         for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
             zc_err err;
@@ -861,8 +828,7 @@ static void *thread_main(void *p)
     return NULL;
 }
 
-static void test_threads(void)
-{
+static void test_threads(void) {
     pthread_t t[2];
     struct thread_arg a[2] = {{0, 0}, {1, 0}};
     for (int i = 0; i < 2; i++)
@@ -876,8 +842,7 @@ static void test_threads(void)
 /* ------------------------------------------------------------------ */
 /* manifest mode */
 
-static uint8_t *read_file(const char *path, size_t *n)
-{
+static uint8_t *read_file(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return NULL;
@@ -899,8 +864,7 @@ static uint8_t *read_file(const char *path, size_t *n)
     return p;
 }
 
-static int write_file(const char *path, const uint8_t *p, size_t n)
-{
+static int write_file(const char *path, const uint8_t *p, size_t n) {
     FILE *f = fopen(path, "wb");
     if (f == NULL)
         return -1;
@@ -909,9 +873,8 @@ static int write_file(const char *path, const uint8_t *p, size_t n)
     return put == n && rc == 0 ? 0 : -1;
 }
 
-static int parse_kind(const char *s)
-{
-    static const int kinds[] = {ZC_B2B_BLOSC, ZC_B2B_GZIP, ZC_B2B_ZSTD,
+static int parse_kind(const char *s) {
+    static const int kinds[] = {ZC_B2B_BLOSC,  ZC_B2B_GZIP, ZC_B2B_ZSTD,
                                 ZC_B2B_CRC32C, ZC_B2B_ZLIB, ZC_B2B_LZ4};
     for (size_t i = 0; i < 6; i++)
         if (strcmp(s, kind_label(kinds[i])) == 0)
@@ -919,8 +882,7 @@ static int parse_kind(const char *s)
     return -1;
 }
 
-static int run_line(zc_codec_ctx *ctx, char *line, char *why, size_t why_size)
-{
+static int run_line(zc_codec_ctx *ctx, char *line, char *why, size_t why_size) {
     char *op = strtok(line, " \t\r\n");
     if (op == NULL)
         return -1; /* blank */
@@ -936,18 +898,30 @@ static int run_line(zc_codec_ctx *ctx, char *line, char *why, size_t why_size)
         }
         *eq = '\0';
         const char *k = tok, *v = eq + 1;
-        if (!strcmp(k, "kind")) c.kind = parse_kind(v);
-        else if (!strcmp(k, "level")) c.level = atoi(v);
-        else if (!strcmp(k, "checksum")) c.checksum = atoi(v);
-        else if (!strcmp(k, "shuffle")) c.shuffle = atoi(v);
-        else if (!strcmp(k, "typesize")) c.typesize = atoi(v);
-        else if (!strcmp(k, "blocksize")) c.blocksize = atoi(v);
-        else if (!strcmp(k, "cname")) snprintf(c.cname, sizeof c.cname, "%s", v);
-        else if (!strcmp(k, "in")) in = v;
-        else if (!strcmp(k, "out")) out = v;
-        else if (!strcmp(k, "expect")) expect = v;
-        else if (!strcmp(k, "cap")) cap = atoll(v);
-        else if (!strcmp(k, "code")) code = atoi(v);
+        if (!strcmp(k, "kind"))
+            c.kind = parse_kind(v);
+        else if (!strcmp(k, "level"))
+            c.level = atoi(v);
+        else if (!strcmp(k, "checksum"))
+            c.checksum = atoi(v);
+        else if (!strcmp(k, "shuffle"))
+            c.shuffle = atoi(v);
+        else if (!strcmp(k, "typesize"))
+            c.typesize = atoi(v);
+        else if (!strcmp(k, "blocksize"))
+            c.blocksize = atoi(v);
+        else if (!strcmp(k, "cname"))
+            snprintf(c.cname, sizeof c.cname, "%s", v);
+        else if (!strcmp(k, "in"))
+            in = v;
+        else if (!strcmp(k, "out"))
+            out = v;
+        else if (!strcmp(k, "expect"))
+            expect = v;
+        else if (!strcmp(k, "cap"))
+            cap = atoll(v);
+        else if (!strcmp(k, "code"))
+            code = atoi(v);
         else {
             snprintf(why, why_size, "unknown key '%s'", k);
             return 1;
@@ -1013,8 +987,7 @@ static int run_line(zc_codec_ctx *ctx, char *line, char *why, size_t why_size)
     return status;
 }
 
-static int run_manifest(const char *path)
-{
+static int run_manifest(const char *path) {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "cannot open %s\n", path);
@@ -1040,8 +1013,7 @@ static int run_manifest(const char *path)
     return failed ? 1 : 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "run") == 0)
         return run_manifest(argv[2]);
     if (argc != 1) {
@@ -1051,14 +1023,12 @@ int main(int argc, char **argv)
     zc_codec_ctx *ctx = zc_codec_ctx_new();
     CHECK(ctx != NULL);
     test_err();
+    test_table();
     test_crc32c();
     test_roundtrips(ctx);
     test_malformed(ctx);
     zc_codec_ctx_free(ctx);
     zc_codec_ctx_free(NULL);
     test_threads();
-    printf("test_codecs: %d checks, %d failures\n", g_checks, g_failures);
-    if (g_failures == 0)
-        printf("ALL OK\n");
-    return g_failures ? 1 : 0;
+    return harness_report("test_codecs");
 }

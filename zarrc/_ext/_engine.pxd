@@ -3,6 +3,18 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t
 
 
 cdef extern from "zc_common.h" nogil:
+    enum zc_status:
+        ZC_OK
+        ZC_ENOMEM
+        ZC_ECORRUPT
+        ZC_ECHECKSUM
+        ZC_ESIZE
+        ZC_EIO
+        ZC_EINVAL
+        ZC_EOVERFLOW
+        ZC_ECODEC
+        ZC_ESHARD
+
     ctypedef struct zc_err:
         int code
         int sys_errno
@@ -12,6 +24,14 @@ cdef extern from "zc_common.h" nogil:
 
 
 cdef extern from "zc_codecs.h" nogil:
+    enum zc_b2b_kind:
+        ZC_B2B_BLOSC
+        ZC_B2B_GZIP
+        ZC_B2B_ZSTD
+        ZC_B2B_CRC32C
+        ZC_B2B_ZLIB
+        ZC_B2B_LZ4
+
     ctypedef struct zc_b2b_codec:
         int kind
         int level
@@ -38,7 +58,7 @@ cdef extern from "zc_engine.h" nogil:
     ctypedef struct zc_plan:
         int ndim
         int points
-        int64_t sel_count[32]
+        int64_t sel_count[ZC_MAXDIM]
         int64_t nchunks
         int64_t npoints
 
@@ -85,7 +105,7 @@ cdef extern from "zc_engine.h" nogil:
     int zc_pool_threads(const zc_pool *pool)
 
     ctypedef struct zc_shard_layout:
-        int64_t cps[32]
+        int64_t cps[ZC_MAXDIM]
         size_t index_nbytes
         int index_at_start
         int index_crc

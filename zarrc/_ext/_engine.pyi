@@ -15,6 +15,16 @@ EOVERFLOW: int
 ECODEC: int
 ESHARD: int
 
+B2B_BLOSC: int
+B2B_GZIP: int
+B2B_ZSTD: int
+B2B_CRC32C: int
+B2B_ZLIB: int
+B2B_LZ4: int
+
+MAXDIM: int
+MAX_B2B: int
+
 class EngineError(Exception):
     code: int
     sys_errno: int

@@ -35,8 +35,30 @@ class EngineError(Exception):
         self.msg = msg
 
 
-# status codes, mirrored from zc_common.h
-OK, ENOMEM, ECORRUPT, ECHECKSUM, ESIZE, EIO, EINVAL, EOVERFLOW, ECODEC, ESHARD = range(10)
+# Status codes (enum zc_status, zc_common.h), as Python ints.
+OK = ZC_OK
+ENOMEM = ZC_ENOMEM
+ECORRUPT = ZC_ECORRUPT
+ECHECKSUM = ZC_ECHECKSUM
+ESIZE = ZC_ESIZE
+EIO = ZC_EIO
+EINVAL = ZC_EINVAL
+EOVERFLOW = ZC_EOVERFLOW
+ECODEC = ZC_ECODEC
+ESHARD = ZC_ESHARD
+
+# Bytes-to-bytes codec kinds (enum zc_b2b_kind, zc_codecs.h): the "kind" of
+# a codec's c_kernel() description.
+B2B_BLOSC = ZC_B2B_BLOSC
+B2B_GZIP = ZC_B2B_GZIP
+B2B_ZSTD = ZC_B2B_ZSTD
+B2B_CRC32C = ZC_B2B_CRC32C
+B2B_ZLIB = ZC_B2B_ZLIB
+B2B_LZ4 = ZC_B2B_LZ4
+
+# Engine limits (zc_engine.h).
+MAXDIM = ZC_MAXDIM
+MAX_B2B = ZC_MAX_B2B
 
 
 cdef raise_err(zc_err *err):
@@ -65,9 +87,9 @@ cdef class Plan:
         if shape is None:
             return  # made by Plan.points
         cdef int nd = len(shape)
-        cdef int64_t s[32]
-        cdef int64_t c[32]
-        cdef zc_dimsel sel[32]
+        cdef int64_t s[ZC_MAXDIM]
+        cdef int64_t c[ZC_MAXDIM]
+        cdef zc_dimsel sel[ZC_MAXDIM]
         cdef zc_err err
         cdef const int64_t[::1] view
         memset(&err, 0, sizeof(zc_err))
@@ -96,14 +118,14 @@ cdef class Plan:
         """A coordinate plan: point k is coords[:, k] and lands at output k."""
         cdef Plan self = Plan()
         cdef int nd = len(shape)
-        cdef int64_t s[32]
-        cdef int64_t c[32]
-        cdef const int64_t *rows[32]
+        cdef int64_t s[ZC_MAXDIM]
+        cdef int64_t c[ZC_MAXDIM]
+        cdef const int64_t *rows[ZC_MAXDIM]
         cdef zc_err err
         cdef const int64_t[:, ::1] view
         memset(&err, 0, sizeof(zc_err))
         if nd > ZC_MAXDIM or nd < 1:
-            raise ValueError("coordinate selections need 1 to 32 dimensions")
+            raise ValueError(f"coordinate selections need 1 to {ZC_MAXDIM} dimensions")
         arr = np.ascontiguousarray(coords, dtype=np.int64)
         if arr.ndim != 2 or arr.shape[0] != nd:
             raise ValueError("coords must have shape (ndim, npoints)")
@@ -172,9 +194,9 @@ cdef class Chain:
 
     def __cinit__(self, chunk_shape, int itemsize, int swap, order, b2b, bytes fill):
         cdef int nd = len(chunk_shape)
-        cdef int64_t cs[32]
-        cdef int ordv[32]
-        cdef zc_b2b_codec codecs[8]
+        cdef int64_t cs[ZC_MAXDIM]
+        cdef int ordv[ZC_MAXDIM]
+        cdef zc_b2b_codec codecs[ZC_MAX_B2B]
         cdef zc_err err
         memset(&self.chain, 0, sizeof(zc_chain))
         memset(&err, 0, sizeof(zc_err))
@@ -321,7 +343,7 @@ def read(Plan plan, Chain chain, cnp.ndarray out, local=None, list buffers=None)
     """
     cdef zc_io io
     cdef zc_err err
-    cdef int64_t strides[32]
+    cdef int64_t strides[ZC_MAXDIM]
     cdef int rc
     cdef _Buffers bufs = None
     cdef bytes prefix, sep, key0
@@ -358,7 +380,7 @@ def read_sharded(Plan plan, Chain inner, layout, cnp.ndarray out, local):
     cdef zc_io io
     cdef zc_err err
     cdef zc_shard_layout L
-    cdef int64_t strides[32]
+    cdef int64_t strides[ZC_MAXDIM]
     cdef int rc
     memset(&err, 0, sizeof(zc_err))
     memset(&L, 0, sizeof(zc_shard_layout))
@@ -401,7 +423,7 @@ def write(Plan plan, Chain chain, cnp.ndarray value, local=None, list existing=N
     cdef zc_io io
     cdef zc_err err
     cdef zc_write_out wout
-    cdef int64_t strides[32]
+    cdef int64_t strides[ZC_MAXDIM]
     cdef int rc
     cdef int64_t i, n = plan.plan.nchunks
     cdef _Buffers bufs = None

@@ -7,6 +7,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
+from zarrc._ext._engine import B2B_BLOSC
 from zarrc.codecs._base import (
     BytesBytesCodec,
     ChunkSpec,
@@ -25,9 +26,6 @@ __all__ = ["BloscCname", "BloscCodec", "BloscShuffle", "CName", "Shuffle"]
 
 Shuffle = Literal["noshuffle", "shuffle", "bitshuffle"]
 CName = Literal["lz4", "lz4hc", "blosclz", "snappy", "zlib", "zstd"]
-
-#: ``enum zc_b2b_kind`` in src_c/zc_codecs.h.
-_ZC_B2B_BLOSC = 1
 
 _BLOSC_HEADER_SIZE = 16
 
@@ -157,7 +155,7 @@ class BloscCodec(BytesBytesCodec):
     def c_kernel(self) -> dict[str, Any]:
         """The ``zc_b2b_codec`` fields for blosc."""
         return {
-            "kind": _ZC_B2B_BLOSC,
+            "kind": B2B_BLOSC,
             "level": self.clevel,
             "checksum": 0,
             "shuffle": self.shuffle.to_int(),

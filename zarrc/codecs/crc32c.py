@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from zarrc._ext._engine import B2B_CRC32C
 from zarrc.codecs._base import (
     BytesBytesCodec,
     ChunkSpec,
@@ -25,8 +26,6 @@ from zarrc.errors import ChecksumError, CorruptChunkError
 
 __all__ = ["Crc32cCodec", "crc32c"]
 
-#: ``enum zc_b2b_kind`` in src_c/zc_codecs.h.
-_ZC_B2B_CRC32C = 4
 _POLY = 0x82F63B78  # Castagnoli polynomial, bit-reversed
 _MASK = 0xFFFFFFFF
 # Below this many bytes a plain loop beats setting up the lanes.
@@ -147,7 +146,7 @@ class Crc32cCodec(BytesBytesCodec):
     def c_kernel(self) -> dict[str, Any]:
         """The ``zc_b2b_codec`` fields for crc32c."""
         return {
-            "kind": _ZC_B2B_CRC32C,
+            "kind": B2B_CRC32C,
             "level": 0,
             "checksum": 0,
             "shuffle": 0,

@@ -6,6 +6,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from zarrc._ext._engine import B2B_GZIP
 from zarrc.codecs._base import (
     BytesBytesCodec,
     ChunkSpec,
@@ -20,8 +21,6 @@ from zarrc.errors import CorruptChunkError
 
 __all__ = ["GzipCodec"]
 
-#: ``enum zc_b2b_kind`` in src_c/zc_codecs.h.
-_ZC_B2B_GZIP = 2
 # zlib's window-bits value selecting the gzip container with a 32 KiB window.
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
@@ -56,7 +55,7 @@ class GzipCodec(BytesBytesCodec):
     def c_kernel(self) -> dict[str, Any]:
         """The ``zc_b2b_codec`` fields for gzip."""
         return {
-            "kind": _ZC_B2B_GZIP,
+            "kind": B2B_GZIP,
             "level": self.level,
             "checksum": 0,
             "shuffle": 0,

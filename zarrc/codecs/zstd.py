@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
 
+from zarrc._ext._engine import B2B_ZSTD
 from zarrc.codecs._base import (
     BytesBytesCodec,
     ChunkSpec,
@@ -20,8 +21,6 @@ from zarrc.errors import CorruptChunkError, ZarrcError
 
 __all__ = ["ZstdCodec"]
 
-#: ``enum zc_b2b_kind`` in src_c/zc_codecs.h.
-_ZC_B2B_ZSTD = 3
 # ZSTD_minCLevel() and ZSTD_maxCLevel() of libzstd.
 _ZSTD_MIN_LEVEL = -(1 << 17)
 _ZSTD_MAX_LEVEL = 22
@@ -66,7 +65,7 @@ class ZstdCodec(BytesBytesCodec):
     def c_kernel(self) -> dict[str, Any]:
         """The ``zc_b2b_codec`` fields for zstd."""
         return {
-            "kind": _ZC_B2B_ZSTD,
+            "kind": B2B_ZSTD,
             "level": self.level,
             "checksum": int(self.checksum),
             "shuffle": 0,

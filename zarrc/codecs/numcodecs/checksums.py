@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from zarrc._ext._engine import B2B_CRC32C
 from zarrc.codecs._base import BytesBytesCodec, ChunkSpec, as_uint8, check_int
 from zarrc.codecs.crc32c import crc32c
 from zarrc.codecs.numcodecs.generic import NumcodecsConfigMixin
@@ -33,8 +34,6 @@ __all__ = [
 
 Location = Literal["start", "end"]
 
-#: ``enum zc_b2b_kind`` in src_c/zc_codecs.h.
-_ZC_B2B_CRC32C = 4
 _MASK = 0xFFFFFFFF
 
 
@@ -308,7 +307,7 @@ class NumcodecsCRC32CCodec(_LocatedChecksum):
         if self._at_start:
             return None
         return {
-            "kind": _ZC_B2B_CRC32C,
+            "kind": B2B_CRC32C,
             "level": 0,
             "checksum": 0,
             "shuffle": 0,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
 
+from zarrc._ext._engine import B2B_LZ4
 from zarrc.codecs._base import (
     BytesBytesCodec,
     ChunkSpec,
@@ -19,8 +20,6 @@ from zarrc.errors import CorruptChunkError
 
 __all__ = ["LZ4Codec"]
 
-#: ``enum zc_b2b_kind`` in src_c/zc_codecs.h.
-_ZC_B2B_LZ4 = 6
 _HEADER = 4
 
 
@@ -54,7 +53,7 @@ class LZ4Codec(NumcodecsConfigMixin, BytesBytesCodec):
     def c_kernel(self) -> dict[str, Any]:
         """The ``zc_b2b_codec`` fields for lz4 (``level`` carries the acceleration)."""
         return {
-            "kind": _ZC_B2B_LZ4,
+            "kind": B2B_LZ4,
             "level": self.acceleration,
             "checksum": 0,
             "shuffle": 0,

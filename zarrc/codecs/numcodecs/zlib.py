@@ -6,6 +6,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from zarrc._ext._engine import B2B_ZLIB
 from zarrc.codecs._base import (
     BytesBytesCodec,
     ChunkSpec,
@@ -18,9 +19,6 @@ from zarrc.codecs.registry import register_codec
 from zarrc.errors import CorruptChunkError
 
 __all__ = ["ZlibCodec"]
-
-#: ``enum zc_b2b_kind`` in src_c/zc_codecs.h.
-_ZC_B2B_ZLIB = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +47,7 @@ class ZlibCodec(NumcodecsConfigMixin, BytesBytesCodec):
     def c_kernel(self) -> dict[str, Any]:
         """The ``zc_b2b_codec`` fields for zlib."""
         return {
-            "kind": _ZC_B2B_ZLIB,
+            "kind": B2B_ZLIB,
             "level": self.level,
             "checksum": 0,
             "shuffle": 0,
