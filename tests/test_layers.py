@@ -33,6 +33,7 @@ RANKS = {
     "integrations": 10,
     "cli": 11,
     "": 12,  # zarrc/__init__.py and top-level re-exports
+    "__main__": 12,
 }
 
 
