@@ -115,6 +115,8 @@ class ArrayInfo:
     nbytes_stored: int | None = None
     chunks_initialized: int | None = None
     nchunks: int | None = None
+    shard_shape: tuple[int, ...] | None = None
+    shards_initialized: int | None = None
 
     def __str__(self) -> str:
         rows = [
@@ -123,6 +125,7 @@ class ArrayInfo:
             ("Data type", self.data_type),
             ("Fill value", self.fill_value),
             ("Shape", self.shape),
+            *([("Shard shape", self.shard_shape)] if self.shard_shape else []),
             ("Chunk shape", self.chunk_shape),
             ("Order", self.order),
             ("Read-only", self.read_only),
@@ -137,8 +140,11 @@ class ArrayInfo:
             rows += [
                 ("No. bytes stored", f"{self.nbytes_stored} ({_human(self.nbytes_stored)})"),
                 ("Storage ratio", f"{ratio:.1f}"),
-                ("Chunks Initialized", f"{self.chunks_initialized}/{self.nchunks}"),
             ]
+            if self.shard_shape:
+                rows.append(("Shards Initialized", self.shards_initialized))
+            else:
+                rows.append(("Chunks Initialized", f"{self.chunks_initialized}/{self.nchunks}"))
         return "\n".join(f"{k:<19}: {v}" for k, v in rows)
 
     __repr__ = __str__
@@ -157,10 +163,13 @@ def array_info(arr: Array, *, complete: bool = False) -> ArrayInfo:
     md = arr.metadata
     extra: dict[str, Any] = {}
     if complete:
+        stored = sum(1 for _ in stored_chunk_coords(arr))
+        per_object = math.prod(arr.shards) // math.prod(arr.chunks) if arr.shards else 1
         extra = {
             "nbytes_stored": arr.nbytes_stored(),
-            "chunks_initialized": arr.nchunks_initialized,
+            "chunks_initialized": stored * per_object,
             "nchunks": arr.nchunks,
+            "shards_initialized": stored if arr.shards else None,
         }
     return ArrayInfo(
         type="Array",
@@ -168,7 +177,8 @@ def array_info(arr: Array, *, complete: bool = False) -> ArrayInfo:
         data_type=str(md.data_type.name if hasattr(md.data_type, "name") else md.dtype),
         fill_value=md.fill_value,
         shape=md.shape,
-        chunk_shape=md.chunk_shape,
+        chunk_shape=arr.chunks,
+        shard_shape=arr.shards,
         order=arr.order,
         read_only=arr.read_only,
         store_type=type(arr.store).__name__,
