@@ -21,6 +21,7 @@ import numpy as np
 from zarrc.core.array import Array
 from zarrc.core.attributes import Attributes
 from zarrc.core.create import create_array_in
+from zarrc.core.display import group_html
 from zarrc.core.node import NodeIdentity
 from zarrc.core.nodes import (
     ZARR_JSON,
@@ -707,6 +708,10 @@ class Group(NodeIdentity):
         return self
 
     # -- misc ------------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """Jupyter's view: format, store, attributes and the first members of the tree."""
+        return group_html(self)
+
     def __repr__(self) -> str:
         where = f"{self._store}/{self._path}" if self._path else str(self._store)
         return f"<Group {where}>"
