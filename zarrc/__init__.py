@@ -3,6 +3,11 @@
 A drop-in for zarr-python 3's array API (``import zarrc as zarr``).
 """
 
+try:  # generated at build time from meson.build's version
+    from zarrc._version import __version__
+except ImportError:  # a source checkout that was never built
+    __version__ = "0+unknown"
+
 from zarrc import codecs, errors, storage
 from zarrc.api import (
     array,
@@ -26,8 +31,6 @@ from zarrc.config import config
 from zarrc.consolidated import consolidate_metadata, open_consolidated
 from zarrc.group import Group
 from zarrc.migrate import migrate_to_v3
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Array",
