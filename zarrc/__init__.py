@@ -4,8 +4,8 @@ A drop-in for zarr-python 3's array API (``import zarrc as zarr``).
 """
 
 try:  # generated at build time from meson.build's version
-    from zarrc._version import __version__
-except ImportError:  # a source checkout that was never built
+    from zarrc._ext._version import __version__
+except ModuleNotFoundError:  # a directory that meson did not build
     __version__ = "0+unknown"
 
 from zarrc import codecs, errors, storage
