@@ -27,6 +27,7 @@ ninja -C "$build" >/dev/null
 mkdir -p "$stage"
 cp -r "$repo/zarrc" "$stage/"
 cp "$build"/_engine*.so "$stage/zarrc/_ext/"
+cp "$build"/_version.py "$stage/zarrc/_ext/"
 
 asan=$(gcc -print-file-name=libasan.so)
 ubsan=$(gcc -print-file-name=libubsan.so)

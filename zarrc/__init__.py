@@ -3,6 +3,11 @@
 A drop-in for zarr-python 3's array API (``import zarrc as zarr``).
 """
 
+try:  # generated at build time from meson.build's version
+    from zarrc._ext._version import __version__
+except ModuleNotFoundError:  # a directory that meson did not build
+    __version__ = "0+unknown"
+
 from zarrc import codecs, errors, storage
 from zarrc.api.creation import (
     array,
@@ -26,8 +31,6 @@ from zarrc.core.array import Array
 from zarrc.core.group import Group
 from zarrc.hierarchy.consolidated import consolidate_metadata
 from zarrc.hierarchy.migrate import migrate_to_v3
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Array",

@@ -1,19 +1,27 @@
 """Type stubs of the compiled marshalling layer (zarrc/_ext/_engine.pyx)."""
 
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
+from typing_extensions import Buffer
 
-OK: int
-ENOMEM: int
-ECORRUPT: int
-ECHECKSUM: int
-ESIZE: int
-EIO: int
-EINVAL: int
-EOVERFLOW: int
-ECODEC: int
-ESHARD: int
+# status codes, mirrored from zc_common.h
+OK: Final[int]
+ENOMEM: Final[int]
+ECORRUPT: Final[int]
+ECHECKSUM: Final[int]
+ESIZE: Final[int]
+EIO: Final[int]
+EINVAL: Final[int]
+EOVERFLOW: Final[int]
+ECODEC: Final[int]
+ESHARD: Final[int]
+
+# (key_prefix, separator, key_0d, fsync) of a local directory
+LocalKeys = tuple[bytes, bytes, bytes, bool]
+# (chunks_per_shard, index_nbytes, index_at_start, index_crc, index_big_endian)
+ShardLayout = tuple[tuple[int, ...], int, bool, bool, bool]
 
 B2B_BLOSC: int
 B2B_GZIP: int
@@ -38,18 +46,20 @@ class Plan:
         self,
         shape: tuple[int, ...] | None = None,
         chunk_shape: tuple[int, ...] | None = None,
-        dims: list[tuple[int, int, int] | np.ndarray] | tuple[Any, ...] | None = None,
+        dims: list[tuple[int, int, int] | npt.ArrayLike]
+        | tuple[tuple[int, int, int] | npt.ArrayLike, ...]
+        | None = None,
     ) -> None: ...
     @staticmethod
     def points(
-        shape: tuple[int, ...], chunk_shape: tuple[int, ...], coords: np.ndarray
+        shape: tuple[int, ...], chunk_shape: tuple[int, ...], coords: npt.ArrayLike
     ) -> Plan: ...
     @property
     def nchunks(self) -> int: ...
     @property
     def is_points(self) -> bool: ...
-    def chunk_coords(self) -> np.ndarray: ...
-    def full_mask(self) -> np.ndarray: ...
+    def chunk_coords(self) -> npt.NDArray[np.int64]: ...
+    def full_mask(self) -> npt.NDArray[np.bool_]: ...
 
 class Chain:
     def __init__(
@@ -66,28 +76,31 @@ class Chain:
     @property
     def max_encoded(self) -> int: ...
 
+class _Buffers:
+    def __init__(self, items: list[Buffer | None], n: int) -> None: ...
+
 def set_threads(n: int) -> None: ...
 def get_threads() -> int: ...
 def read(
     plan: Plan,
     chain: Chain,
-    out: np.ndarray,
-    local: tuple[bytes, bytes, bytes, bool] | None = None,
-    buffers: list[bytes | None] | None = None,
+    out: npt.NDArray[Any],
+    local: LocalKeys | None = None,
+    buffers: list[Buffer | None] | None = None,
 ) -> None: ...
 def read_sharded(
     plan: Plan,
     inner: Chain,
-    layout: tuple[tuple[int, ...], int, bool, bool, bool],
-    out: np.ndarray,
-    local: tuple[bytes, bytes, bytes, bool],
+    layout: ShardLayout,
+    out: npt.NDArray[Any],
+    local: LocalKeys,
 ) -> None: ...
 def write(
     plan: Plan,
     chain: Chain,
-    value: np.ndarray,
-    local: tuple[bytes, bytes, bytes, bool] | None = None,
-    existing: list[bytes | None] | None = None,
+    value: npt.NDArray[Any],
+    local: LocalKeys | None = None,
+    existing: list[Buffer | None] | None = None,
     write_empty: bool = False,
 ) -> list[bytes | None] | None: ...
-def crc32c(data: Any, crc: int = 0) -> int: ...
+def crc32c(data: Buffer, crc: int = 0) -> int: ...
