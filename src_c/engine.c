@@ -47,8 +47,9 @@ int zc_req_chunk_path(const request *r, const int64_t *coords, char *buf, size_t
 static int fetch(const request *r, int64_t i, const char *path, zc_worker *w, uint8_t *into,
                  const uint8_t **enc, size_t *enc_n, int *missing, zc_err *err) {
     const zc_chain *ch = r->chain;
-    if (r->io->key_prefix) {
-        int rc = zc_file_read(path, w, ch->max_encoded, into, ch->nbytes, enc, enc_n, missing, err);
+    if (r->io->root) {
+        int rc = zc_local_read(r->io->root, path, w, ch->max_encoded, into, ch->nbytes, enc, enc_n,
+                               missing, err);
         if (rc == ZC_ECORRUPT && err->codec[0] == '\0')
             snprintf(err->codec, sizeof(err->codec), "%s", zc_outer_codec(ch));
         return rc;
@@ -103,10 +104,10 @@ static int load_for_write(const request *r, int64_t i, const char *path, zc_work
 static int store_chunk(const request *r, int64_t i, const char *path, zc_worker *w,
                        const uint8_t *cb, zc_err *err) {
     const zc_chain *ch = r->chain;
-    int local = r->io->key_prefix != NULL;
+    int local = r->io->root != NULL;
     if (!r->write_empty && zc_all_equal(cb, ch->nbytes, ch->fill, ch->itemsize)) {
         if (local)
-            return zc_file_delete(path, err);
+            return zc_file_delete(r->io->root, path, err);
         r->wout->bufs[i] = NULL;
         r->wout->lens[i] = 0;
         return ZC_OK;
@@ -116,8 +117,10 @@ static int store_chunk(const request *r, int64_t i, const char *path, zc_worker 
     int rc = zc_chunk_encode(ch, w, cb, &enc, &enc_n, err);
     if (rc != ZC_OK)
         return rc;
-    if (local)
-        return zc_file_write(path, enc, enc_n, r->io->fsync, err);
+    if (local) {
+        int written;
+        return zc_file_write(r->io->root, path, enc, enc_n, 0, &written, err);
+    }
     uint8_t *copy = malloc(enc_n ? enc_n : 1);
     if (!copy)
         return zc_err_set(err, ZC_ENOMEM, "", "out of memory");
@@ -210,13 +213,13 @@ static void block_read_task(void *arg, int64_t i, zc_worker *w) {
     size_t enc_n = 0;
     int missing = 0;
     char path[PATH_MAX];
-    int local = r->io->key_prefix != NULL;
+    int local = r->io->root != NULL;
     if (local && zc_req_chunk_path(r, g.coords, path, sizeof(path), &err) != ZC_OK)
         goto failed;
     if (local && ch->n_b2b == 0 && !direct && (size_t)(g.in_hi - g.in_lo) < ch->nbytes) {
         /* uncompressed chunk: read only the bytes the selection covers */
-        if (zc_file_read_range(path, w, ch->nbytes, (size_t)g.in_lo, (size_t)(g.in_hi - g.in_lo),
-                               &enc, &missing, &err) != ZC_OK)
+        if (zc_local_read_range(r->io->root, path, w, ch->nbytes, (size_t)g.in_lo,
+                                (size_t)(g.in_hi - g.in_lo), &enc, &missing, &err) != ZC_OK)
             goto failed;
         if (!missing) {
             zc_copy_nd_ix(nd, g.count, dst, r->strides, g.ext_ix, enc + (g.in_off - g.in_lo),
@@ -257,7 +260,7 @@ static void block_write_task(void *arg, int64_t i, zc_worker *w) {
     chunk_geom(r, i, &g);
     char path[PATH_MAX];
     uint8_t *cb;
-    if (r->io->key_prefix && zc_req_chunk_path(r, g.coords, path, sizeof(path), &err) != ZC_OK)
+    if (r->io->root && zc_req_chunk_path(r, g.coords, path, sizeof(path), &err) != ZC_OK)
         goto failed;
     if (load_for_write(r, i, path, w, zc_plan_chunk_full(r->plan, i), g.edge, &cb, &err) != ZC_OK)
         goto failed;
@@ -294,7 +297,7 @@ static void points_read_task(void *arg, int64_t i, zc_worker *w) {
     size_t enc_n = 0;
     int missing = 0;
     char path[PATH_MAX];
-    int local = r->io->key_prefix != NULL;
+    int local = r->io->root != NULL;
     if (local && zc_req_chunk_path(r, &p->pt_chunk[i * p->ndim], path, sizeof(path), &err) != ZC_OK)
         goto failed;
     int64_t lo = 0;
@@ -310,8 +313,8 @@ static void points_read_task(void *arg, int64_t i, zc_worker *w) {
                 hi = off;
         }
         hi += (int64_t)ch->itemsize;
-        if (zc_file_read_range(path, w, ch->nbytes, (size_t)lo, (size_t)(hi - lo), &dec, &missing,
-                               &err) != ZC_OK)
+        if (zc_local_read_range(r->io->root, path, w, ch->nbytes, (size_t)lo, (size_t)(hi - lo),
+                                &dec, &missing, &err) != ZC_OK)
             goto failed;
     } else {
         if (fetch(r, i, path, w, NULL, &enc, &enc_n, &missing, &err) != ZC_OK)
@@ -334,7 +337,7 @@ static void points_write_task(void *arg, int64_t i, zc_worker *w) {
     zc_err err = {0};
     char path[PATH_MAX];
     uint8_t *cb;
-    if (r->io->key_prefix &&
+    if (r->io->root &&
         zc_req_chunk_path(r, &p->pt_chunk[i * p->ndim], path, sizeof(path), &err) != ZC_OK)
         goto failed;
     if (load_for_write(r, i, path, w, 0, 0, &cb, &err) != ZC_OK)

@@ -82,23 +82,16 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
     sr->fd[t] = -1;
     if (zc_req_chunk_path(r, &sr->coords[s * r->plan->ndim], path, sizeof(path), &err) != ZC_OK)
         goto failed;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            for (int64_t k = sr->bounds[s]; k < sr->bounds[s + 1]; k++)
-                sr->off[sr->order[k]] = EMPTY_ENTRY;
-            return;
-        }
-        zc_err_set(&err, ZC_EIO, "", "cannot open %s: %s", path, strerror(errno));
-        err.sys_errno = errno;
+    uint64_t size = 0;
+    int missing = 0;
+    if (zc_file_open(r->io->root, path, &fd, &size, &missing, &err) != ZC_OK)
         goto failed;
+    if (missing) {
+        for (int64_t k = sr->bounds[s]; k < sr->bounds[s + 1]; k++)
+            sr->off[sr->order[k]] = EMPTY_ENTRY;
+        return;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        zc_err_set(&err, ZC_EIO, "", "%s is not a readable regular file", path);
-        goto failed;
-    }
-    uint64_t size = (uint64_t)st.st_size, idx_n = L->index_nbytes;
+    uint64_t idx_n = L->index_nbytes;
     if (size < idx_n) {
         zc_err_set(&err, ZC_ESHARD, "sharding_indexed",
                    "shard of %" PRIu64 " bytes is shorter than its index (%" PRIu64
@@ -234,7 +227,7 @@ int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
     int64_t n = plan->nchunks;
     if (n == 0)
         return ZC_OK;
-    if (!io->key_prefix || nd == 0)
+    if (!io->root || nd == 0)
         return zc_err_set(err, ZC_EINVAL, "", "sharded reads need a local directory");
     int64_t grid[ZC_MAXDIM];
     int64_t total = 1;

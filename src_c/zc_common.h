@@ -17,6 +17,7 @@ enum zc_status {
     ZC_EOVERFLOW = 7, /* size arithmetic overflowed */
     ZC_ECODEC = 8,    /* a codec library refused to encode */
     ZC_ESHARD = 9,    /* malformed shard or shard index */
+    ZC_EESCAPE = 10,  /* a key resolves outside the store root (symbolic link) */
 };
 
 /* One error record per request.  The first failing worker fills it; the

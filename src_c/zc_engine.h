@@ -8,6 +8,7 @@
 #define ZC_ENGINE_H
 
 #include "zc_codecs.h"
+#include "zc_localio.h"
 
 #define ZC_MAXDIM 32
 #define ZC_MAX_B2B 8
@@ -133,14 +134,15 @@ int zc_pool_run(zc_pool *pool, int64_t ntasks, zc_task_fn fn, void *arg);
 
 /* ---- chunk sources and sinks ---------------------------------------------- */
 
-/* Where chunks live.  Either a local directory (the workers build file names
- * and do the I/O themselves) or caller-provided buffers, one per plan chunk. */
+/* Where chunks live.  Either a local directory (the workers build chunk keys
+ * and do the I/O themselves, beneath the root) or caller-provided buffers, one
+ * per plan chunk. */
 typedef struct zc_io {
-    /* local directory mode when key_prefix != NULL */
-    const char *key_prefix; /* e.g. "/data/a.zarr/temp/c/" */
+    /* local directory mode when root != NULL */
+    const zc_root *root;    /* the store root (fd, fsync, resolution) */
+    const char *key_prefix; /* root-relative, e.g. "temp/c/" */
     char separator;         /* '/' or '.' */
-    const char *key_0d;     /* full path for a 0-d array's only chunk */
-    int fsync;              /* fsync files and directories on write */
+    const char *key_0d;     /* root-relative key of a 0-d array's only chunk */
     /* buffer mode */
     const uint8_t *const *bufs; /* bufs[i] == NULL: chunk i missing */
     const size_t *lens;
@@ -190,22 +192,18 @@ int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
 
 /* ---- helpers shared by the engine files ---------------------------------- */
 
-/* Local files.  zc_file_read: *missing = 1 when the file does not exist;
- * files larger than maxlen are ZC_ECORRUPT (never allocated).  The data is
- * left in worker buffer 0 (or read straight into `direct` when its size is
- * exactly direct_len). */
-int zc_file_read(const char *path, zc_worker *w, size_t maxlen, uint8_t *direct, size_t direct_len,
-                 const uint8_t **data, size_t *len, int *missing, zc_err *err);
+/* Chunk files beneath a root.  zc_local_read: *missing = 1 when nothing
+ * readable is at key; files larger than maxlen are ZC_ECORRUPT (never
+ * allocated).  The data is left in worker buffer 0 (or read straight into
+ * `direct` when its size is exactly direct_len). */
+int zc_local_read(const zc_root *root, const char *key, zc_worker *w, size_t maxlen,
+                  uint8_t *direct, size_t direct_len, const uint8_t **data, size_t *len,
+                  int *missing, zc_err *err);
 /* Read bytes [off, off+len) of a file that must hold exactly `expect` bytes
  * (else ZC_ESIZE).  Used for uncompressed chunks, where a small selection
  * needs only part of the file. */
-int zc_file_read_range(const char *path, zc_worker *w, size_t expect, size_t off, size_t len,
-                       const uint8_t **data, int *missing, zc_err *err);
-/* Write via a hidden temp file in the same directory, then rename. */
-int zc_file_write(const char *path, const uint8_t *data, size_t n, int do_fsync, zc_err *err);
-int zc_file_delete(const char *path, zc_err *err);
-/* Hidden temp-file prefix; stores hide these names when listing. */
-#define ZC_TEMP_PREFIX ".zarrc-tmp-"
+int zc_local_read_range(const zc_root *root, const char *key, zc_worker *w, size_t expect,
+                        size_t off, size_t len, const uint8_t **data, int *missing, zc_err *err);
 
 /* Copy an nd block: count[d] elements per dimension with byte strides;
  * swap is 0 or the unit to byte-swap while copying. */

@@ -38,6 +38,11 @@ SIZE_CAP_MESSAGE = "more than any encoding of the chunk"
 
 
 def read_params() -> list[Any]:
+    """Cases whose reads fail (a directory at a chunk key reads as missing)."""
+    return [p for p in all_params() if not CASES[p.values[0]].get("local_only")]
+
+
+def all_params() -> list[Any]:
     params = []
     for name, case in sorted(CASES.items()):
         for kind in ("local", "memory"):
@@ -49,7 +54,7 @@ def read_params() -> list[Any]:
 
 
 def write_params() -> list[Any]:
-    return [p for p in read_params() if p.values[2] == "nested"]
+    return [p for p in all_params() if p.values[2] == "nested"]
 
 
 # -- corpus access -----------------------------------------------------------------
@@ -257,6 +262,17 @@ def test_healthy_chunks_still_read(name: str, kind: str, location: str, tmp_path
     # a failed read in between does not disturb the next one
     raised(lambda: op.arr[...])
     np.testing.assert_array_equal(op.arr[good], expected[good])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.get("local_only")))
+def test_directory_at_chunk_key_reads_as_fill(name: str, tmp_path: Path) -> None:
+    """Not a file, so not a key: the store and the array both see it missing."""
+    op = open_case(name, "local", "nested", tmp_path)
+    expected = expected_values(name)
+    bad = corrupt_region(name)
+    expected[bad] = np.asarray(metadata(name)["fill_value"], dtype=expected.dtype)
+    np.testing.assert_array_equal(op.arr[...], expected)
+    assert op.arr.store.get(op.key) is None
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if not c.get("local_only")))

@@ -286,7 +286,7 @@ CASES: list[Case] = [
          expand_to=OVERSIZE),
     # not a file
     Case("chunk_is_directory", "the chunk's path is a directory", "zstd", None,
-         "StoreError", None, "not a regular file"),
+         "StoreError", None, "Is a directory"),
 ]
 # fmt: on
 

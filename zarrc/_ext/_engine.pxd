@@ -1,5 +1,5 @@
 # C declarations of the engine (src_c/), declared once for every Cython module.
-from libc.stdint cimport int64_t, uint8_t, uint32_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
 
 cdef extern from "zc_common.h" nogil:
@@ -14,6 +14,7 @@ cdef extern from "zc_common.h" nogil:
         ZC_EOVERFLOW
         ZC_ECODEC
         ZC_ESHARD
+        ZC_EESCAPE
 
     ctypedef struct zc_err:
         int code
@@ -42,6 +43,29 @@ cdef extern from "zc_codecs.h" nogil:
         char cname[16]
 
     uint32_t zc_crc32c(uint32_t crc, const void *data, size_t n)
+
+
+cdef extern from "zc_localio.h" nogil:
+    ctypedef struct zc_root:
+        int dirfd
+        int fsync
+        int openat2
+
+    ctypedef struct zc_lock:
+        int dirfd
+        int fd
+
+    void zc_root_init(zc_root *root, int dirfd, int fsync, int allow_openat2)
+    int zc_file_open(const zc_root *root, const char *key, int *fd, uint64_t *size,
+                     int *missing, zc_err *err)
+    int zc_file_pread(int fd, uint8_t *buf, size_t n, uint64_t off, size_t *got,
+                      const char *key, zc_err *err)
+    int zc_file_write(const zc_root *root, const char *key, const uint8_t *data, size_t n,
+                      int exclusive, int *written, zc_err *err)
+    int zc_file_delete(const zc_root *root, const char *key, zc_err *err)
+    int zc_file_check(const zc_root *root, const char *key, zc_err *err)
+    int zc_file_lock(const zc_root *root, const char *key, zc_lock *lock, zc_err *err)
+    void zc_file_unlock(zc_lock *lock)
 
 
 cdef extern from "zc_engine.h" nogil:
@@ -74,10 +98,10 @@ cdef extern from "zc_engine.h" nogil:
         pass
 
     ctypedef struct zc_io:
+        const zc_root *root
         const char *key_prefix
         char separator
         const char *key_0d
-        int fsync
         const uint8_t *const *bufs
         const size_t *lens
 

@@ -8,9 +8,10 @@ here beyond that.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from libc.stdint cimport int64_t, uint8_t, uint32_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memset, strncpy
+from posix.unistd cimport close as c_close
 
 cimport numpy as cnp
 
@@ -19,6 +20,7 @@ from zarrc._ext._engine cimport *
 cnp.import_array()
 
 import os
+import stat
 
 import numpy as np
 
@@ -46,6 +48,7 @@ EINVAL = ZC_EINVAL
 EOVERFLOW = ZC_EOVERFLOW
 ECODEC = ZC_ECODEC
 ESHARD = ZC_ESHARD
+EESCAPE = ZC_EESCAPE
 
 # Bytes-to-bytes codec kinds (enum zc_b2b_kind, zc_codecs.h): the "kind" of
 # a codec's c_kernel() description.
@@ -321,32 +324,240 @@ cdef class _Buffers:
         free(self.lens)
 
 
-cdef int setup_io(zc_io *io, local, _Buffers bufs) except -1:
+# -- local directories -------------------------------------------------------------
+
+cdef class LocalRoot:
+    """The root directory of a local store, held open: every file beneath it is
+    opened relative to this descriptor and never through a symbolic link that
+    leads out of it (openat2 RESOLVE_BENEATH, else a component-wise walk).
+
+    ``LocalRoot(path_or_fd, fsync=False, openat2=True)``: a directory path, or
+    a directory descriptor (duplicated).  ``openat2=False`` forces the walk.
+    """
+
+    cdef zc_root root
+    cdef readonly object path
+    cdef readonly object dev
+    cdef readonly object ino
+
+    def __cinit__(self, path_or_fd, bint fsync=False, bint openat2=True):
+        self.root.dirfd = -1
+        if isinstance(path_or_fd, int):
+            fd = os.dup(path_or_fd)
+            self.path = None
+        else:
+            fd = os.open(path_or_fd, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self.path = os.fspath(path_or_fd)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISDIR(st.st_mode):
+                raise NotADirectoryError(f"not a directory: {path_or_fd!r}")
+        except BaseException:
+            os.close(fd)
+            raise
+        self.dev = st.st_dev
+        self.ino = st.st_ino
+        zc_root_init(&self.root, fd, fsync, openat2)
+
+    def __dealloc__(self):
+        if self.root.dirfd >= 0:
+            c_close(self.root.dirfd)
+
+    def fileno(self):
+        """The directory descriptor (owned by this object)."""
+        return self.root.dirfd
+
+    @property
+    def fsync(self):
+        """Whether writes are flushed to stable storage."""
+        return bool(self.root.fsync)
+
+    @property
+    def uses_openat2(self):
+        """True when names are resolved by openat2 (else by a component walk)."""
+        return bool(self.root.openat2)
+
+
+cdef class LocalChunks:
+    """Where an array's chunks sit beneath a :class:`LocalRoot`: root-relative
+    ``key_prefix`` (e.g. ``b"arr/c/"``), the separator and the 0-d key."""
+
+    cdef readonly LocalRoot root
+    cdef bytes prefix
+    cdef bytes key0
+    cdef char sep
+
+    def __cinit__(self, LocalRoot root not None, bytes prefix, bytes sep, bytes key0):
+        if len(sep) != 1:
+            raise ValueError("the separator is one byte")
+        self.root = root
+        self.prefix = prefix
+        self.key0 = key0
+        self.sep = (<const char *>sep)[0]
+
+
+cdef int setup_io(zc_io *io, LocalChunks local, _Buffers bufs) except -1:
     memset(io, 0, sizeof(zc_io))
     if local is not None:
-        prefix, sep, key0, do_fsync = local
-        io.key_prefix = <const char *>prefix
-        io.separator = (<const char *>sep)[0]
-        io.key_0d = <const char *>key0
-        io.fsync = do_fsync
+        io.root = &local.root.root
+        io.key_prefix = <const char *>local.prefix
+        io.separator = local.sep
+        io.key_0d = <const char *>local.key0
     else:
         io.bufs = bufs.bufs
         io.lens = bufs.lens
     return 0
 
 
-def read(Plan plan, Chain chain, cnp.ndarray out, local=None, list buffers=None):
+cdef class FileLock:
+    """An exclusive lock on one key of a local store (see :func:`file_lock`)."""
+
+    cdef zc_lock lock
+
+    def __cinit__(self):
+        self.lock.fd = -1
+        self.lock.dirfd = -1
+
+    def release(self):
+        """Remove the lock file and unlock (idempotent)."""
+        zc_file_unlock(&self.lock)
+
+    def __dealloc__(self):
+        zc_file_unlock(&self.lock)
+
+
+def file_lock(LocalRoot root not None, str key):
+    """Block until ``key`` is locked; the lock file lives only while held."""
+    cdef bytes k = os.fsencode(key)
+    cdef const char *ck = k
+    cdef FileLock held = FileLock()
+    cdef zc_err err
+    cdef int rc
+    memset(&err, 0, sizeof(zc_err))
+    with nogil:
+        rc = zc_file_lock(&root.root, ck, &held.lock, &err)
+    if rc != 0:
+        raise_err(&err)
+    return held
+
+
+def file_get(LocalRoot root not None, str key, int kind=0, int64_t a=0, int64_t b=0):
+    """The bytes at ``key``, or None when nothing readable is there.
+
+    ``kind`` 0: whole file; 1: bytes [a, b); 2: from offset a; 3: the last a bytes.
+    """
+    cdef bytes k = os.fsencode(key)
+    cdef const char *ck = k
+    cdef int fd = -1, missing = 0, rc
+    cdef uint64_t size = 0, start = 0, end
+    cdef size_t got = 0, n
+    cdef zc_err err
+    cdef bytes out
+    cdef uint8_t *dest
+    memset(&err, 0, sizeof(zc_err))
+    with nogil:
+        rc = zc_file_open(&root.root, ck, &fd, &size, &missing, &err)
+    if rc != 0:
+        raise_err(&err)
+    if missing:
+        return None
+    try:
+        end = size
+        if kind == 1:
+            start = <uint64_t>a
+            if <uint64_t>b < end:
+                end = <uint64_t>b
+        elif kind == 2:
+            start = <uint64_t>a
+        elif kind == 3:
+            start = size - <uint64_t>a if <uint64_t>a < size else 0
+        if start > end:
+            start = end
+        n = <size_t>(end - start)
+        out = PyBytes_FromStringAndSize(NULL, n)
+        dest = <uint8_t *>PyBytes_AS_STRING(out)
+        with nogil:
+            rc = zc_file_pread(fd, dest, n, start, &got, ck, &err)
+    finally:
+        c_close(fd)
+    if rc != 0:
+        raise_err(&err)
+    return out if got == n else out[:got]
+
+
+def file_size(LocalRoot root not None, str key):
+    """Size of the regular file at ``key``, or -1 when there is none."""
+    cdef bytes k = os.fsencode(key)
+    cdef const char *ck = k
+    cdef int fd = -1, missing = 0, rc
+    cdef uint64_t size = 0
+    cdef zc_err err
+    memset(&err, 0, sizeof(zc_err))
+    with nogil:
+        rc = zc_file_open(&root.root, ck, &fd, &size, &missing, &err)
+        if fd >= 0:
+            c_close(fd)
+    if rc != 0:
+        raise_err(&err)
+    return -1 if missing else size
+
+
+def file_set(LocalRoot root not None, str key, data, bint exclusive=False):
+    """Store ``data`` (bytes-like) at ``key`` atomically; with ``exclusive`` only
+    when nothing is there.  Returns whether it was stored."""
+    cdef bytes k = os.fsencode(key)
+    cdef const char *ck = k
+    cdef const uint8_t[::1] view = data
+    cdef size_t n = view.shape[0]
+    cdef const uint8_t *p = &view[0] if n else NULL
+    cdef int written = 0, rc
+    cdef zc_err err
+    memset(&err, 0, sizeof(zc_err))
+    with nogil:
+        rc = zc_file_write(&root.root, ck, p, n, exclusive, &written, &err)
+    if rc != 0:
+        raise_err(&err)
+    return bool(written)
+
+
+def file_delete(LocalRoot root not None, str key):
+    """Remove the file at ``key``; nothing there (or a directory) is left alone."""
+    cdef bytes k = os.fsencode(key)
+    cdef const char *ck = k
+    cdef int rc
+    cdef zc_err err
+    memset(&err, 0, sizeof(zc_err))
+    with nogil:
+        rc = zc_file_delete(&root.root, ck, &err)
+    if rc != 0:
+        raise_err(&err)
+
+
+def file_check(LocalRoot root not None, str key):
+    """Raise EngineError (EESCAPE) when ``key`` resolves outside the root."""
+    cdef bytes k = os.fsencode(key)
+    cdef const char *ck = k
+    cdef int rc
+    cdef zc_err err
+    memset(&err, 0, sizeof(zc_err))
+    with nogil:
+        rc = zc_file_check(&root.root, ck, &err)
+    if rc != 0:
+        raise_err(&err)
+
+
+def read(Plan plan, Chain chain, cnp.ndarray out, LocalChunks local=None,
+         list buffers=None):
     """Decode the plan's chunks into ``out`` (shape = selection shape).
 
-    ``local`` is ``(key_prefix, separator, key_0d, fsync)`` as bytes for a local
-    directory; otherwise ``buffers`` holds one bytes object (or None) per chunk.
+    ``local`` names the chunk files of a local directory; otherwise ``buffers``
+    holds one bytes object (or None) per chunk.
     """
     cdef zc_io io
     cdef zc_err err
     cdef int64_t strides[ZC_MAXDIM]
     cdef int rc
     cdef _Buffers bufs = None
-    cdef bytes prefix, sep, key0
     memset(&err, 0, sizeof(zc_err))
     check_shape(plan, out, "output")
     if <size_t>cnp.PyArray_ITEMSIZE(out) != chain.chain.itemsize:
@@ -358,9 +569,6 @@ def read(Plan plan, Chain chain, cnp.ndarray out, local=None, list buffers=None)
         if buffers is None:
             raise ValueError("either local or buffers is required")
         bufs = _Buffers(buffers, plan.plan.nchunks)
-    else:
-        prefix, sep, key0, do_fsync = local
-        local = (prefix, sep, key0, bool(do_fsync))
     setup_io(&io, local, bufs)
     cdef uint8_t *data = <uint8_t *>cnp.PyArray_DATA(out)
     cdef zc_pool *pool = acquire_pool()
@@ -371,7 +579,7 @@ def read(Plan plan, Chain chain, cnp.ndarray out, local=None, list buffers=None)
         raise_err(&err)
 
 
-def read_sharded(Plan plan, Chain inner, layout, cnp.ndarray out, local):
+def read_sharded(Plan plan, Chain inner, layout, cnp.ndarray out, LocalChunks local not None):
     """Read a plan over the inner chunk grid from local shard files.
 
     ``layout`` is ``(chunks_per_shard, index_nbytes, index_at_start, index_crc,
@@ -399,8 +607,6 @@ def read_sharded(Plan plan, Chain inner, layout, cnp.ndarray out, local):
     L.index_crc = crc
     L.index_big_endian = big
     fill_strides(out, strides)
-    prefix, sep, key0, do_fsync = local
-    local = (prefix, sep, key0, bool(do_fsync))
     setup_io(&io, local, None)
     cdef uint8_t *data = <uint8_t *>cnp.PyArray_DATA(out)
     cdef zc_pool *pool = acquire_pool()
@@ -411,8 +617,8 @@ def read_sharded(Plan plan, Chain inner, layout, cnp.ndarray out, local):
         raise_err(&err)
 
 
-def write(Plan plan, Chain chain, cnp.ndarray value, local=None, list existing=None,
-          bint write_empty=False):
+def write(Plan plan, Chain chain, cnp.ndarray value, LocalChunks local=None,
+          list existing=None, bint write_empty=False):
     """Encode ``value`` (shape = selection shape, native byte order) into chunks.
 
     With ``local`` the engine writes and deletes the files itself and returns
@@ -443,9 +649,6 @@ def write(Plan plan, Chain chain, cnp.ndarray value, local=None, list existing=N
             free(wout.bufs)
             free(wout.lens)
             raise MemoryError()
-    else:
-        prefix, sep, key0, do_fsync = local
-        local = (prefix, sep, key0, bool(do_fsync))
     setup_io(&io, local, bufs)
     cdef const uint8_t *data = <const uint8_t *>cnp.PyArray_DATA(value)
     cdef zc_pool *pool

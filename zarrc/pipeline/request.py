@@ -28,12 +28,13 @@ from zarrc.errors import (
     CodecError,
     CorruptChunkError,
     CorruptShardError,
+    InvalidKeyError,
     StoreError,
 )
 from zarrc.metadata.v3 import ArrayMetadataV3
 from zarrc.pipeline.python import PythonPath
 from zarrc.pipeline.shard import ShardPath
-from zarrc.storage import LocalStore, Store
+from zarrc.storage import Store
 
 __all__ = ["ArrayPipeline"]
 
@@ -151,7 +152,8 @@ class ArrayPipeline:
             self.codecs = _parse_codecs_cached(metadata, spec, self.doc_path)
         cke = metadata.chunk_key_encoding
         self.key_prefix, self.key_sep, self.key_0d = cke.c_params()
-        self.local: tuple[bytes, bytes, bytes, bool] | None = None
+        # chunk keys relative to a local store's root, when the engine does the file I/O
+        self.local_keys: tuple[bytes, bytes, bytes] | None = None
         self.py_b2b: list[Codec] = []
         self.py_path: PythonPath | None = None
         self.shard_path: ShardPath | None = None
@@ -173,16 +175,32 @@ class ArrayPipeline:
             return
         self.chain, self.py_b2b = built
         self._encoded_spec = ChunkSpec((self.chain.nbytes,), np.dtype("u1"))
-        if isinstance(store, LocalStore) and not self.py_b2b:
-            base = str(store.root)
-            if path:
-                base = base + "/" + path
-            self.local = (
-                (base + "/" + self.key_prefix).encode(),
-                self.key_sep.encode(),
-                (base + "/" + self.key_0d).encode(),
-                bool(getattr(store, "fsync", False)),
-            )
+        if not self.py_b2b:
+            self.local_keys = self.native_keys()
+
+    def native_keys(self) -> tuple[bytes, bytes, bytes] | None:
+        """Root-relative chunk-key parts for :meth:`native`, or None when the store
+        has no native file I/O."""
+        if self.store.native_root() is None:
+            return None
+        base = self.path + "/" if self.path else ""
+        return (
+            (base + self.key_prefix).encode(),
+            self.key_sep.encode(),
+            (base + self.key_0d).encode(),
+        )
+
+    def native(
+        self, keys: tuple[bytes, bytes, bytes] | None, create: bool = False
+    ) -> _engine.LocalChunks | None:
+        """Where the engine finds this request's chunk files itself, or None to go
+        through the store (no native I/O, or a root that does not exist)."""
+        if keys is None:
+            return None
+        root = self.store.native_root(create)
+        if root is None:
+            return None
+        return _engine.LocalChunks(root, *keys)
 
     # -- keys ------------------------------------------------------------------
     def chunk_key(self, coords: Sequence[int]) -> str:
@@ -235,9 +253,10 @@ class ArrayPipeline:
             return out
         self._sync_threads()
         keys = None
+        local = self.native(self.local_keys)
         try:
-            if self.local is not None:
-                _engine.read(plan, self.chain, out, local=self.local)
+            if local is not None:
+                _engine.read(plan, self.chain, out, local=local)
             else:
                 keys = self._keys(plan)
                 bufs = self.store.get_many(keys)
@@ -261,9 +280,10 @@ class ArrayPipeline:
             return
         self._sync_threads()
         keys = None
+        local = self.native(self.local_keys, create=True)
         try:
-            if self.local is not None:
-                _engine.write(plan, self.chain, value, local=self.local, write_empty=write_empty)
+            if local is not None:
+                _engine.write(plan, self.chain, value, local=local, write_empty=write_empty)
                 return
             keys = self._keys(plan)
             full = plan.full_mask()
@@ -315,6 +335,8 @@ class ArrayPipeline:
             raise CorruptShardError(msg, array_path=self.path, key=key, codec=codec) from None
         if exc.code == e.ECHECKSUM:
             raise ChecksumError(msg, array_path=self.path, key=key, codec=codec) from None
+        if exc.code == e.EESCAPE:
+            raise InvalidKeyError(f"{msg} (array {self.path!r}, key {key!r})") from None
         if exc.code == e.EIO:
             err = StoreError(f"{msg} (array {self.path!r}, key {key!r})", key=key)
             err.__cause__ = OSError(exc.sys_errno, msg)

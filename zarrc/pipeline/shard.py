@@ -6,18 +6,15 @@ one batched call), validates it (:func:`zarrc.codecs.sharding.codec.parse_index`
 fetches only the inner chunks the selection needs, adjacent ones coalesced
 into single ranges, and hands them to the engine in one call.  A write
 encodes the touched inner chunks in one engine call and reassembles each
-shard; shards only partly written are read, merged and rewritten under a
-per-shard file lock on local stores, so concurrent processes writing
-different inner chunks of one shard lose nothing.  Other stores have no lock:
-writers must be aligned to shards there.
+shard; shards only partly written are read, merged and rewritten holding the
+store's lock on them (:meth:`Store.lock`): across processes on local stores,
+so concurrent writers of different inner chunks of one shard lose nothing;
+within the process elsewhere, where writers in several processes must be
+aligned to shards.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +31,7 @@ from zarrc.codecs.sharding.codec import (
 from zarrc.config import config
 from zarrc.core.selection import BlockSelection, PointSelection
 from zarrc.errors import CorruptShardError
-from zarrc.storage import LocalStore, MemoryStore, RangeByteRequest, SuffixByteRequest
+from zarrc.storage import RangeByteRequest, SuffixByteRequest
 
 if TYPE_CHECKING:
     from zarrc.pipeline.request import ArrayPipeline
@@ -42,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["ShardPath"]
 
 Selection = BlockSelection | PointSelection
-LOCK_PREFIX = ".zarrc-tmp-lock-"
 
 
 class ShardPath:
@@ -66,22 +62,14 @@ class ShardPath:
         # stores where a shard's size costs no round trip: validate entries against it.
         # Elsewhere an entry pointing into the index is caught by the inner codecs,
         # except for uncompressed inner chunks: ask for the size then too.
-        self.sized = isinstance(pipeline.store, LocalStore | MemoryStore) or not (
-            codec.inner_chain(spec).bytes_to_bytes
-        )
+        self.sized = pipeline.store.cheap_sizes or not (codec.inner_chain(spec).bytes_to_bytes)
         # local directories: the engine reads shards itself (index, entries, inner chunks)
-        self.local: tuple[bytes, bytes, bytes, bool] | None = None
+        self.local_keys: tuple[bytes, bytes, bytes] | None = None
         self.layout: tuple[Any, ...] | None = None
         index_layout = codec.index_layout()
-        store = pipeline.store
-        if isinstance(store, LocalStore) and index_layout is not None:
-            base = str(store.root) + ("/" + pipeline.path if pipeline.path else "")
-            self.local = (
-                (base + "/" + pipeline.key_prefix).encode(),
-                pipeline.key_sep.encode(),
-                (base + "/" + pipeline.key_0d).encode(),
-                False,
-            )
+        if index_layout is not None:
+            self.local_keys = pipeline.native_keys()
+        if self.local_keys is not None and index_layout is not None:
             endian, crc = index_layout
             self.layout = (
                 tuple(int(c) for c in self.cps),
@@ -146,9 +134,10 @@ class ShardPath:
         if plan.nchunks == 0:
             return out
         self.p._sync_threads()
-        if self.local is not None:
+        local = self.p.native(self.local_keys)
+        if local is not None:
             try:
-                _engine.read_sharded(plan, self.chain, self.layout, out, self.local)
+                _engine.read_sharded(plan, self.chain, self.layout, out, local)
             except _engine.EngineError as exc:
                 keys, inv, lin, _ = self._group(plan)
                 self._raise(exc, plan, keys, inv, lin)
@@ -238,7 +227,7 @@ class ShardPath:
         full = plan.full_mask()
         full_count = np.bincount(inv[full], minlength=len(keys)) if len(keys) else []
         partial = [s for s in range(len(keys)) if full_count[s] < self._inner_in_bounds(uniq[s])]
-        with self._locked([keys[s] for s in partial]):
+        with self.p.store.lock([keys[s] for s in partial]):
             old: dict[int, tuple[bytes, Any]] = {}
             if partial:
                 shards = self.p.store.get_many([keys[s] for s in partial])
@@ -285,30 +274,3 @@ class ShardPath:
                 self.p.store.set_many(to_set)
             if to_delete:
                 self.p.store.delete_many(to_delete)
-
-    @contextlib.contextmanager
-    def _locked(self, keys: list[str]) -> Iterator[None]:
-        """Exclusive advisory locks on the shards about to be read-modified-written
-        (local stores only; taken in key order so writers cannot deadlock)."""
-        store = self.p.store
-        if not keys or not isinstance(store, LocalStore) or store.read_only:
-            yield
-            return
-        fds = []
-        try:
-            for key in sorted(keys):
-                head, _, name = key.rpartition("/")
-                directory = os.path.join(str(store.root), head) if head else str(store.root)
-                os.makedirs(directory, exist_ok=True)
-                fd = os.open(
-                    os.path.join(directory, LOCK_PREFIX + name),
-                    os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                    0o666,
-                )
-                fds.append(fd)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            for fd in fds:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)

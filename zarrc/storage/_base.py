@@ -8,13 +8,15 @@ can name something outside the store.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self, TypeAlias
+from typing import Any, Self, TypeAlias
 
 from zarrc.errors import InvalidKeyError, ReadOnlyError
 
@@ -279,6 +281,18 @@ def _dir_prefix(prefix: str) -> str:
     return prefix + "/"
 
 
+# In-process key locks of stores without a lock of their own: a fixed set of
+# stripes, so memory stays bounded; keys of one call share a stripe at most once.
+_STRIPES = tuple(threading.Lock() for _ in range(64))
+
+
+def _stripe(scope: object, key: str) -> int:
+    try:
+        return hash((scope, key)) % len(_STRIPES)
+    except TypeError:  # unhashable: its identity
+        return hash((id(scope), key)) % len(_STRIPES)
+
+
 class Store(ABC):
     """A mapping from string keys to byte strings (synchronous).
 
@@ -321,6 +335,44 @@ class Store(ABC):
     def supports_partial_reads(self) -> bool:
         """Whether byte-range reads avoid reading the whole value."""
         return True
+
+    @property
+    def cheap_sizes(self) -> bool:
+        """Whether :meth:`getsize` costs no round trip (local and in-memory stores)."""
+        return False
+
+    def native_root(self, create: bool = False) -> Any | None:
+        """The engine's descriptor of a local root directory whose files the engine
+        may open itself (beneath it, by the store's rules), or None.
+
+        ``create``: make the root first if it does not exist (for writes).  Stores
+        without native file I/O always return None.
+        """
+        return None
+
+    def _lock_scope(self) -> object:
+        """What :meth:`lock` locks keys of: stores over the same data share it."""
+        return self
+
+    @contextlib.contextmanager
+    def lock(self, keys: Iterable[str]) -> Iterator[None]:
+        """Hold exclusive locks on ``keys`` for a read-modify-write of them.
+
+        The default excludes other threads of this process only; stores that
+        can lock across processes (``LocalStore``) override it.  Keys are taken
+        in sorted order, so callers locking overlapping sets cannot deadlock.
+        """
+        scope = self._lock_scope()
+        stripes = sorted({_stripe(scope, self._check_key(k)) for k in keys})
+        held: list[threading.Lock] = []
+        try:
+            for i in stripes:
+                _STRIPES[i].acquire()
+                held.append(_STRIPES[i])
+            yield
+        finally:
+            for lk in reversed(held):
+                lk.release()
 
     # -- checks shared by subclasses --------------------------------------------------
     def _check_key(self, key: str) -> str:

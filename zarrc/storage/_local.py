@@ -1,15 +1,18 @@
 """``LocalStore``: keys are files under a root directory.
 
+The file I/O is the engine's (src_c/localio.c), the same code the array
+pipeline runs: every file is opened relative to the root directory's
+descriptor and never through a symbolic link that leads out of the root.
 Writes are atomic: the value goes to a hidden temp file in the target's
 directory and is renamed over the target, so a reader sees the old value or
-the new one, never a torn one.  The C engine writes its temp files with the
-same :data:`TEMP_PREFIX`, and listings hide both.
+the new one, never a torn one.  Temp and lock files share :data:`TEMP_PREFIX`,
+and listings hide them.
 """
 
 from __future__ import annotations
 
 import atexit
-import errno
+import contextlib
 import os
 import shutil
 import stat
@@ -19,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from zarrc._ext import _engine
 from zarrc.errors import InvalidKeyError, StoreError
 from zarrc.storage._base import (
     ByteRequest,
@@ -36,15 +40,13 @@ from zarrc.storage._base import (
 __all__ = ["TEMP_PREFIX", "LocalStore"]
 
 TEMP_PREFIX = ".zarrc-tmp-"
-"""Name prefix of in-flight temp files; such names are never listed and never valid keys."""
+"""Name prefix of in-flight temp files and held lock files; such names are never
+listed and never valid keys."""
 
-_O_BINARY = getattr(os, "O_BINARY", 0)
-# Errors from os.link meaning "this file system has no hard links here".
-_NO_LINK_ERRNOS = frozenset(
-    getattr(errno, name)
-    for name in ("ENOTSUP", "EOPNOTSUPP", "EMLINK", "ENOSYS", "EXDEV")
-    if hasattr(errno, name)
-)
+_OPENAT2 = True
+"""Resolve names with openat2(RESOLVE_BENEATH) where the kernel has it; False
+forces the component-wise walk (same rules)."""
+
 _MISSING = (FileNotFoundError, NotADirectoryError)
 
 # Batches at least this large are spread over a few threads: on network file
@@ -87,46 +89,24 @@ def _map_ordered(func: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
     return list(pool.map(func, items))
 
 
-def _read_at(fd: int, size: int, offset: int) -> bytes:
-    """Up to ``size`` bytes at ``offset``; shorter only at end of file."""
-    if size <= 0:
-        return b""
-    if not hasattr(os, "pread"):  # pragma: no cover - Windows
-        os.lseek(fd, offset, os.SEEK_SET)
-        read = os.read
-        first = read(fd, size)
-    else:
-        first = os.pread(fd, size, offset)
-    if len(first) == size or not first:
-        return first
-    parts = [first]
-    got = len(first)
-    while got < size:
-        if hasattr(os, "pread"):
-            more = os.pread(fd, size - got, offset + got)
-        else:  # pragma: no cover - Windows
-            more = os.read(fd, size - got)
-        if not more:
-            break
-        parts.append(more)
-        got += len(more)
-    return b"".join(parts)
+def _os_error(exc: Any) -> OSError | None:
+    """The operating-system error behind an engine error, if there is one."""
+    if exc.code != _engine.EIO:
+        return None
+    code = exc.sys_errno
+    return OSError(code, os.strerror(code) if code else exc.msg)
 
 
-def _write_all(fd: int, view: memoryview) -> None:
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _fsync_dir(path: str) -> None:
-    if os.name == "nt":  # pragma: no cover - directories cannot be opened for fsync
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _range_args(byte_range: ByteRequest | None) -> tuple[int, int, int]:
+    """The engine's (kind, a, b) form of a byte request."""
+    if byte_range is None:
+        return 0, 0, 0
+    if isinstance(byte_range, RangeByteRequest):
+        return 1, byte_range.start, byte_range.end
+    if isinstance(byte_range, OffsetByteRequest):
+        return 2, byte_range.offset, 0
+    assert isinstance(byte_range, SuffixByteRequest)
+    return 3, byte_range.suffix, 0
 
 
 class LocalStore(Store):
@@ -172,6 +152,7 @@ class LocalStore(Store):
         root_str = str(self.root)
         self._root_str = root_str
         self._root_prefix = root_str if root_str.endswith(os.sep) else root_str + os.sep
+        self._handle: _engine.LocalRoot | None = None
 
     # -- identity -------------------------------------------------------------------
     @property
@@ -205,7 +186,7 @@ class LocalStore(Store):
         """A new ``LocalStore`` over the same root with the given ``read_only`` flag."""
         return type(self)(self.root, read_only=read_only, fsync=self._fsync)
 
-    # -- key -> path --------------------------------------------------------------------
+    # -- the root and key checks ----------------------------------------------------------
     def _check_key(self, key: str) -> str:
         super()._check_key(key)
         self._check_reserved(key, key)
@@ -218,33 +199,66 @@ class LocalStore(Store):
                 f"invalid store key {shown!r}: names starting with {TEMP_PREFIX!r} are reserved"
             )
 
-    def _inside(self, real: str) -> bool:
-        return real == self._root_str or real.startswith(self._root_prefix)
+    def _native(self, create: bool) -> _engine.LocalRoot | None:
+        """The open root directory; None when it does not exist (and not ``create``).
+
+        Re-opened when the directory at the root path was replaced."""
+        try:
+            info = os.stat(self._root_str)
+        except _MISSING:
+            if not create:
+                return None
+            try:
+                os.makedirs(self._root_str, exist_ok=True)
+                info = os.stat(self._root_str)
+            except OSError as exc:
+                raise self._error("cannot create the root for", "", exc) from exc
+        except OSError as exc:
+            raise self._error("cannot open the root for", "", exc) from exc
+        if not stat.S_ISDIR(info.st_mode):
+            if not create:
+                return None
+            raise self._error(
+                "cannot write", "", NotADirectoryError(20, "the root is not a directory")
+            )
+        handle = self._handle
+        if handle is None or handle.ino != info.st_ino or handle.dev != info.st_dev:
+            try:
+                handle = _engine.LocalRoot(self._root_str, self._fsync, _OPENAT2)
+            except OSError as exc:
+                raise self._error("cannot open the root for", "", exc) from exc
+            self._handle = handle
+        return handle
+
+    def native_root(self, create: bool = False) -> _engine.LocalRoot | None:
+        """The engine's descriptor of the root directory (None while it does not exist)."""
+        return self._native(create)
+
+    @property
+    def cheap_sizes(self) -> bool:
+        """Sizes are one local system call."""
+        return True
+
+    def _native_error(self, exc: Any, what: str, key: str) -> Exception:
+        """The store exception for an engine error on ``key``."""
+        if exc.code == _engine.EESCAPE:
+            return InvalidKeyError(
+                f"invalid store key {key!r}: it resolves outside the root of {self!r} "
+                "through a symbolic link"
+            )
+        if exc.code == _engine.ENOMEM:
+            return MemoryError(exc.msg)
+        return self._error(what, key, _os_error(exc) or OSError(0, exc.msg))
 
     def _path(self, key: str) -> str:
         """The file path of a validated key, after checking it stays under root."""
-        path = self._root_prefix + (key if os.sep == "/" else key.replace("/", os.sep))
-        # lstat each component below root; only a symlink needs the full resolve.
-        pos = len(self._root_prefix)
-        while True:
-            end = path.find(os.sep, pos)
-            part = path if end < 0 else path[:end]
+        root = self._native(False)
+        if root is not None:
             try:
-                mode = os.lstat(part).st_mode
-            except _MISSING:
-                return path  # the rest does not exist yet; writes create real dirs
-            except OSError as exc:
-                raise self._error("cannot inspect", key, exc) from exc
-            if stat.S_ISLNK(mode):
-                if not self._inside(os.path.realpath(path)):
-                    raise InvalidKeyError(
-                        f"invalid store key {key!r}: it resolves outside the root of {self!r} "
-                        "through a symbolic link"
-                    )
-                return path
-            if end < 0:
-                return path
-            pos = end + 1
+                _engine.file_check(root, key)
+            except _engine.EngineError as exc:
+                raise self._native_error(exc, "cannot inspect", key) from _os_error(exc)
+        return self._root_prefix + (key if os.sep == "/" else key.replace("/", os.sep))
 
     def _error(self, what: str, key: str, exc: OSError) -> StoreError:
         reason = exc.strerror or str(exc)
@@ -254,37 +268,23 @@ class LocalStore(Store):
     def get(self, key: str, byte_range: ByteRequest | None = None) -> bytes | None:
         """Read a value or part of it; ``None`` if the key does not exist.
 
-        Byte ranges are served with positioned reads, never by reading the whole file.
+        Anything at ``key`` that is not a regular file (a directory, a FIFO, a
+        device) does not exist as a key.  Byte ranges are served with positioned
+        reads, never by reading the whole file.
         """
         self._check_key(key)
         check_byte_request(byte_range)
-        return self._get_path(key, self._path(key), byte_range)
+        root = self._native(False)
+        return None if root is None else self._get(root, key, byte_range)
 
-    def _get_path(self, key: str, path: str, byte_range: ByteRequest | None) -> bytes | None:
+    def _get(
+        self, root: _engine.LocalRoot, key: str, byte_range: ByteRequest | None
+    ) -> bytes | None:
+        kind, a, b = _range_args(byte_range)
         try:
-            fd = os.open(path, os.O_RDONLY | _O_BINARY)
-        except (*_MISSING, IsADirectoryError):
-            return None
-        except OSError as exc:
-            raise self._error("cannot read", key, exc) from exc
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                return None
-            size = info.st_size
-            if byte_range is None:
-                return _read_at(fd, size, 0)
-            if isinstance(byte_range, RangeByteRequest):
-                return _read_at(fd, byte_range.end - byte_range.start, byte_range.start)
-            if isinstance(byte_range, OffsetByteRequest):
-                return _read_at(fd, size - byte_range.offset, byte_range.offset)
-            assert isinstance(byte_range, SuffixByteRequest)
-            start = max(size - byte_range.suffix, 0)
-            return _read_at(fd, size - start, start)
-        except OSError as exc:
-            raise self._error("cannot read", key, exc) from exc
-        finally:
-            os.close(fd)
+            return _engine.file_get(root, key, kind, a, b)
+        except _engine.EngineError as exc:
+            raise self._native_error(exc, "cannot read", key) from _os_error(exc)
 
     def get_many(
         self, keys: Sequence[str], byte_ranges: Sequence[ByteRequest | None] | None = None
@@ -294,37 +294,36 @@ class LocalStore(Store):
         Every key is validated first; large batches are read by a few threads.
         """
         keys, ranges = self._check_many(keys, byte_ranges)
+        root = self._native(False)
+        if root is None:
+            return [None] * len(keys)
 
         def one(item: tuple[str, ByteRequest | None]) -> bytes | None:
-            key, rng = item
-            return self._get_path(key, self._path(key), rng)
+            return self._get(root, item[0], item[1])
 
         return _map_ordered(one, list(zip(keys, ranges, strict=True)))
+
+    def _size(self, key: str) -> int:
+        root = self._native(False)
+        if root is None:
+            return -1
+        try:
+            return int(_engine.file_size(root, key))
+        except _engine.EngineError as exc:
+            raise self._native_error(exc, "cannot inspect", key) from _os_error(exc)
 
     def exists(self, key: str) -> bool:
         """Whether ``key`` is a file (directories are not keys)."""
         self._check_key(key)
-        path = self._path(key)
-        try:
-            return stat.S_ISREG(os.stat(path).st_mode)
-        except _MISSING:
-            return False
-        except OSError as exc:
-            raise self._error("cannot inspect", key, exc) from exc
+        return self._size(key) >= 0
 
     def getsize(self, key: str) -> int:
         """Size of the file at ``key`` in bytes; ``FileNotFoundError`` if there is none."""
         self._check_key(key)
-        path = self._path(key)
-        try:
-            info = os.stat(path)
-        except _MISSING:
-            info = None
-        except OSError as exc:
-            raise self._error("cannot inspect", key, exc) from exc
-        if info is None or not stat.S_ISREG(info.st_mode):
+        size = self._size(key)
+        if size < 0:
             raise FileNotFoundError(f"key {key!r} not found in {self!r}")
-        return info.st_size
+        return size
 
     # -- writing ----------------------------------------------------------------------
     def set(self, key: str, value: BytesLike) -> None:
@@ -332,15 +331,17 @@ class LocalStore(Store):
         self._check_key(key)
         view = as_byte_view(value)
         self._check_writable(key)
-        self._write(key, self._path(key), view, exclusive=False)
+        self._write(self._writable_root(key), key, view, exclusive=False)
 
     def set_many(self, items: Iterable[tuple[str, BytesLike]]) -> None:
         """Store several values; every key is validated before anything is written."""
         pairs = self._check_set_many(items)
+        if not pairs:
+            return
+        root = self._writable_root(pairs[0][0])
 
         def one(item: tuple[str, memoryview]) -> None:
-            key, view = item
-            self._write(key, self._path(key), view, exclusive=False)
+            self._write(root, item[0], item[1], exclusive=False)
 
         _map_ordered(one, pairs)
 
@@ -354,90 +355,35 @@ class LocalStore(Store):
         self._check_key(key)
         view = as_byte_view(value)
         self._check_writable(key)
-        return self._write(key, self._path(key), view, exclusive=True)
+        return self._write(self._writable_root(key), key, view, exclusive=True)
 
-    def _write(self, key: str, path: str, view: memoryview, *, exclusive: bool) -> bool:
-        dirname = os.path.dirname(path)
-        tmp = os.path.join(dirname, TEMP_PREFIX + os.urandom(8).hex())
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY
-        try:
-            try:
-                fd = os.open(tmp, flags, 0o666)
-            except FileNotFoundError:
-                self._make_dirs(dirname)
-                fd = os.open(tmp, flags, 0o666)
-        except OSError as exc:
-            raise self._error("cannot write", key, exc) from exc
-        moved = False
-        try:
-            try:
-                _write_all(fd, view)
-                if self._fsync:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-            if exclusive:
-                written = self._publish(tmp, path)
-            else:
-                os.replace(tmp, path)
-                moved = written = True
-            if self._fsync and written:
-                _fsync_dir(dirname)
-            return written
-        except OSError as exc:
-            raise self._error("cannot write", key, exc) from exc
-        finally:
-            if not moved:
-                try:
-                    os.unlink(tmp)
-                except OSError:  # already gone, or best effort: listings hide it anyway
-                    pass
+    def _writable_root(self, key: str) -> _engine.LocalRoot:
+        root = self._native(True)
+        assert root is not None
+        return root
 
-    def _publish(self, tmp: str, path: str) -> bool:
-        """Move ``tmp`` to ``path`` unless ``path`` exists; ``False`` if it did."""
+    def _write(
+        self, root: _engine.LocalRoot, key: str, view: memoryview, *, exclusive: bool
+    ) -> bool:
         try:
-            os.link(tmp, path)
-            return True
-        except FileExistsError:
-            return False
-        except (AttributeError, PermissionError, NotImplementedError):
-            pass
-        except OSError as exc:
-            if exc.errno not in _NO_LINK_ERRNOS:
-                raise
-        if os.path.lexists(path):
-            return False
-        os.replace(tmp, path)
-        return True
-
-    def _make_dirs(self, dirname: str) -> None:
-        created = []
-        probe = dirname
-        while not os.path.isdir(probe):
-            created.append(probe)
-            parent = os.path.dirname(probe)
-            if parent == probe:
-                break
-            probe = parent
-        os.makedirs(dirname, exist_ok=True)
-        if self._fsync:
-            for made in created:
-                _fsync_dir(os.path.dirname(made))
+            return bool(_engine.file_set(root, key, view, exclusive))
+        except _engine.EngineError as exc:
+            raise self._native_error(exc, "cannot write", key) from _os_error(exc)
 
     def delete(self, key: str) -> None:
         """Remove the file at ``key``; a missing key (or a directory) is left alone."""
         self._check_key(key)
         self._check_writable(key, "delete")
-        path = self._path(key)
+        self._delete(key)
+
+    def _delete(self, key: str) -> None:
+        root = self._native(False)
+        if root is None:
+            return
         try:
-            os.unlink(path)
-        except (*_MISSING, IsADirectoryError):
-            pass
-        except PermissionError as exc:
-            if not os.path.isdir(path):  # macOS reports EPERM for unlink(dir)
-                raise self._error("cannot delete", key, exc) from exc
-        except OSError as exc:
-            raise self._error("cannot delete", key, exc) from exc
+            _engine.file_delete(root, key)
+        except _engine.EngineError as exc:
+            raise self._native_error(exc, "cannot delete", key) from _os_error(exc)
 
     def delete_many(self, keys: Iterable[str]) -> None:
         """Remove several keys; every key is validated before anything is deleted."""
@@ -447,7 +393,34 @@ class LocalStore(Store):
         self._check_writable(
             checked[0] if checked else None, f"delete {len(checked)} keys, the first"
         )
-        _map_ordered(self.delete, checked)
+        _map_ordered(self._delete, checked)
+
+    @contextlib.contextmanager
+    def lock(self, keys: Iterable[str]) -> Iterator[None]:
+        """Exclusive locks on ``keys`` across threads and processes, for a
+        read-modify-write of them.
+
+        Each lock is a hidden file beside its key that exists only while the
+        lock is held (it is removed before it is unlocked, and a waiter that
+        wakes on a removed file starts over), so nothing stays in the store.
+        Keys are locked in sorted order.  A read-only store takes no locks.
+        """
+        checked = sorted({self._check_key(k) for k in keys})
+        if not checked or self._read_only:
+            yield
+            return
+        root = self._writable_root(checked[0])
+        held = []
+        try:
+            for key in checked:
+                try:
+                    held.append(_engine.file_lock(root, key))
+                except _engine.EngineError as exc:
+                    raise self._native_error(exc, "cannot lock", key) from _os_error(exc)
+            yield
+        finally:
+            for lock in reversed(held):
+                lock.release()
 
     def delete_dir(self, prefix: str) -> None:
         """Remove the subtree under the directory ``prefix`` (``""``: everything under root).
@@ -504,7 +477,19 @@ class LocalStore(Store):
         if name.startswith(TEMP_PREFIX) or _key_problem(name) is not None:
             return False
         if entry.is_symlink():
-            return self._inside(os.path.realpath(entry.path))
+            return self._stays_inside(entry.path)
+        return True
+
+    def _stays_inside(self, path: str) -> bool:
+        """Whether the link at ``path`` (under root) resolves beneath the root."""
+        root = self._native(False)
+        if root is None or not path.startswith(self._root_prefix):
+            return False
+        rel = path[len(self._root_prefix) :]
+        try:
+            _engine.file_check(root, rel if os.sep == "/" else rel.replace(os.sep, "/"))
+        except _engine.EngineError:
+            return False
         return True
 
     def _walk(self, path: str, rel: str, first_filter: str, shown: str) -> Iterator[str]:

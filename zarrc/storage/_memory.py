@@ -52,6 +52,15 @@ class MemoryStore(KeyListingMixin, Store):
         # list(), which is atomic for a dict, in case another holder mutates it.
         self._lock = threading.RLock()
 
+    # -- capabilities -----------------------------------------------------------------
+    @property
+    def cheap_sizes(self) -> bool:
+        """Sizes are known without a round trip."""
+        return True
+
+    def _lock_scope(self) -> object:
+        return id(self._store_dict)
+
     # -- identity -------------------------------------------------------------------
     def __str__(self) -> str:
         return f"memory://{id(self._store_dict)}"

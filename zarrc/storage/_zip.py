@@ -391,6 +391,14 @@ class ZipStore(KeyListingMixin, Store):
             else:
                 self._archive.open(False)
 
+    @property
+    def cheap_sizes(self) -> bool:
+        """Sizes come from the archive's directory, without a round trip."""
+        return True
+
+    def _lock_scope(self) -> object:
+        return str(self.path)
+
     @classmethod
     def _view(cls, base: ZipStore, read_only: bool) -> ZipStore:
         other = cls.__new__(cls)
