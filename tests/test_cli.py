@@ -383,9 +383,10 @@ def _run_on_terminal(argv: list[str]) -> tuple[int, str]:
         os.chdir("/")
         os.execve(sys.executable, [sys.executable, "-m", "zarrc", *argv], {**ENV, "COLUMNS": "100"})
     chunks = []
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     while True:
-        ready, _, _ = select.select([fd], [], [], 60)
-        if not ready:
+        if not poller.poll(60_000):
             break
         try:
             data = os.read(fd, 65536)
