@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zarrc.codecs._base import ChunkSpec
-from zarrc.core.selection import BlockSelection, PointSelection
+from zarrc.core.selection import OrthogonalSelection, PointSelection
 from zarrc.errors import CodecError, CorruptChunkError
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PythonPath"]
 
-Selection = BlockSelection | PointSelection
+Selection = OrthogonalSelection | PointSelection
 # (chunk coords, index into the decoded chunk, index into the flat/selection buffer, full?)
 Part = tuple[tuple[int, ...], tuple[Any, ...], tuple[Any, ...], bool]
 
@@ -34,7 +34,7 @@ def _dim_indices(dim: Any) -> np.ndarray:
 
 
 def block_parts(
-    sel: BlockSelection, shape: tuple[int, ...], chunks: tuple[int, ...]
+    sel: OrthogonalSelection, shape: tuple[int, ...], chunks: tuple[int, ...]
 ) -> Iterator[Part]:
     """Per touched chunk: in-chunk and output index tuples (outer-product form)."""
     per_dim = []

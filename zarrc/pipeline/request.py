@@ -22,7 +22,7 @@ from zarrc.codecs.chain import CodecChainSpec, parse_codecs
 from zarrc.codecs.sharding.codec import ShardingCodec
 from zarrc.codecs.v2_chain import v2_codec_chain
 from zarrc.config import config
-from zarrc.core.selection import BlockSelection, PointSelection
+from zarrc.core.selection import OrthogonalSelection, PointSelection
 from zarrc.errors import (
     ChecksumError,
     CodecError,
@@ -37,7 +37,7 @@ from zarrc.storage import LocalStore, Store
 
 __all__ = ["ArrayPipeline"]
 
-Selection = BlockSelection | PointSelection
+Selection = OrthogonalSelection | PointSelection
 
 _NATIVE = "little" if sys.byteorder == "little" else "big"
 

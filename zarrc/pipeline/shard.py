@@ -32,7 +32,7 @@ from zarrc.codecs.sharding.codec import (
     parse_index,
 )
 from zarrc.config import config
-from zarrc.core.selection import BlockSelection, PointSelection
+from zarrc.core.selection import OrthogonalSelection, PointSelection
 from zarrc.errors import CorruptShardError
 from zarrc.storage import LocalStore, MemoryStore, RangeByteRequest, SuffixByteRequest
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ShardPath"]
 
-Selection = BlockSelection | PointSelection
+Selection = OrthogonalSelection | PointSelection
 LOCK_PREFIX = ".zarrc-tmp-lock-"
 
 
