@@ -36,8 +36,6 @@ class Plan:
     ) -> Plan: ...
     @property
     def nchunks(self) -> int: ...
-    @property
-    def is_points(self) -> bool: ...
     def chunk_coords(self) -> np.ndarray: ...
     def full_mask(self) -> np.ndarray: ...
 
@@ -63,7 +61,7 @@ def read(
     chain: Chain,
     out: np.ndarray,
     local: tuple[bytes, bytes, bytes, bool] | None = None,
-    buffers: list[bytes | None] | None = None,
+    buffers: list[bytes | np.ndarray | None] | None = None,
 ) -> None: ...
 def read_sharded(
     plan: Plan,
@@ -77,7 +75,14 @@ def write(
     chain: Chain,
     value: np.ndarray,
     local: tuple[bytes, bytes, bytes, bool] | None = None,
-    existing: list[bytes | None] | None = None,
+    existing: list[bytes | np.ndarray | None] | None = None,
     write_empty: bool = False,
 ) -> list[bytes | None] | None: ...
 def crc32c(data: Any, crc: int = 0) -> int: ...
+def shard_index(
+    raw: Any,
+    layout: tuple[tuple[int, ...], int, bool, bool, bool],
+    shard_size: int | None,
+    max_inner: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]: ...
+def all_equal(data: Any, value: bytes) -> bool: ...
