@@ -51,21 +51,95 @@ static void inner_coords(const zc_shard_layout *L, int nd, int64_t j, int64_t *c
     }
 }
 
-static int bad_entry(const request *r, int64_t j, uint64_t off, uint64_t len, uint64_t size,
-                     const char *why, zc_err *err) {
-    const shard_req *sr = r->extra;
+/* Why entry (off, len) of a shard of `size` bytes (ZC_SHARD_SIZE_UNKNOWN when
+ * not known) cannot be used, or NULL when it is valid or marks an empty chunk. */
+static const char *entry_problem(const zc_shard_layout *L, uint64_t off, uint64_t len,
+                                 uint64_t size, size_t max_inner) {
+    uint64_t end, idx_n = L->index_nbytes;
+    if (off == EMPTY_ENTRY && len == EMPTY_ENTRY)
+        return NULL;
+    if (off == EMPTY_ENTRY || len == EMPTY_ENTRY)
+        return "only one of offset and length marks it empty";
+    if (__builtin_add_overflow(off, len, &end))
+        return "offset + length overflows";
+    if (len > max_inner)
+        return "longer than any encoding of an inner chunk";
+    if (size == ZC_SHARD_SIZE_UNKNOWN) {
+        /* only an index at the start has a known place */
+        if (L->index_at_start && off < idx_n)
+            return end <= idx_n ? "points into the index" : "overlaps the index";
+        return NULL;
+    }
+    if (end > size)
+        return "outside the shard";
+    /* inside the file: data lives in [lo, hi), after the index at the start,
+     * before it at the end; anything else meets the index */
+    uint64_t lo = L->index_at_start ? idx_n : 0;
+    uint64_t hi = L->index_at_start ? size : (size >= idx_n ? size - idx_n : 0);
+    if (off < lo || end > hi)
+        return (L->index_at_start ? end <= lo : off >= hi) ? "points into the index"
+                                                           : "overlaps the index";
+    return NULL;
+}
+
+static int entry_error(const zc_shard_layout *L, int nd, int64_t j, uint64_t off, uint64_t len,
+                       uint64_t size, const char *why, zc_err *err) {
     int64_t c[ZC_MAXDIM] = {0};
-    int nd = r->plan->ndim;
-    inner_coords(sr->L, nd, j, c);
-    char where[160];
+    inner_coords(L, nd, j, c);
+    char where[160], sz[24];
     size_t n = 0;
     where[0] = '\0';
     for (int d = 0; d < nd && n < sizeof(where) - 24; d++)
         n += (size_t)snprintf(where + n, sizeof(where) - n, d ? ", %" PRId64 : "%" PRId64, c[d]);
+    if (size == ZC_SHARD_SIZE_UNKNOWN)
+        snprintf(sz, sizeof(sz), "unknown");
+    else
+        snprintf(sz, sizeof(sz), "%" PRIu64, size);
+    /* the coordinates read as a Python tuple: (1, 0) or (3,) */
     return zc_err_set(err, ZC_ESHARD, "sharding_indexed",
-                      "shard index entry for inner chunk (%s) is invalid (%s): offset %" PRIu64
-                      ", length %" PRIu64 ", shard size %" PRIu64,
-                      where, why, off, len, size);
+                      "shard index entry for inner chunk (%s%s) is invalid (%s): offset %" PRIu64
+                      ", length %" PRIu64 ", shard size %s",
+                      where, nd == 1 ? "," : "", why, off, len, sz);
+}
+
+/* The checksum at the end of an index of ix_n bytes, when the layout has one. */
+static int index_crc_check(const zc_shard_layout *L, const uint8_t *ix, size_t ix_n, zc_err *err) {
+    if (!L->index_crc)
+        return ZC_OK;
+    size_t body = ix_n - 4;
+    uint32_t want = (uint32_t)ix[body] | ((uint32_t)ix[body + 1] << 8) |
+                    ((uint32_t)ix[body + 2] << 16) | ((uint32_t)ix[body + 3] << 24);
+    uint32_t got = zc_crc32c(0, ix, body);
+    if (want != got)
+        return zc_err_set(err, ZC_ESHARD, "crc32c",
+                          "shard index checksum mismatch: stored 0x%08x, computed 0x%08x", want,
+                          got);
+    return ZC_OK;
+}
+
+int zc_shard_index_parse(const zc_shard_layout *L, int nd, const uint8_t *ix, size_t ix_n,
+                         uint64_t shard_size, size_t max_inner, uint64_t *off, uint64_t *len,
+                         zc_err *err) {
+    int64_t n_inner = 1;
+    for (int d = 0; d < nd; d++)
+        if (L->cps[d] <= 0 || __builtin_mul_overflow(n_inner, L->cps[d], &n_inner))
+            return zc_err_set(err, ZC_EINVAL, "", "invalid shard layout");
+    size_t want = (size_t)n_inner * 16 + (L->index_crc ? 4 : 0);
+    if ((uint64_t)n_inner > (SIZE_MAX - 4) / 16 || ix_n != want)
+        return zc_err_set(err, ZC_ESHARD, "sharding_indexed",
+                          "shard index has %zu bytes, expected %zu (truncated shard)", ix_n, want);
+    if (index_crc_check(L, ix, ix_n, err) != ZC_OK)
+        return err->code;
+    for (int64_t j = 0; j < n_inner; j++) {
+        uint64_t o = load_u64(ix + j * 16, L->index_big_endian);
+        uint64_t n = load_u64(ix + j * 16 + 8, L->index_big_endian);
+        const char *why = entry_problem(L, o, n, shard_size, max_inner);
+        if (why)
+            return entry_error(L, nd, j, o, n, shard_size, why, err);
+        off[j] = o;
+        len[j] = n;
+    }
+    return ZC_OK;
 }
 
 static void index_task(void *arg, int64_t t, zc_worker *w) {
@@ -117,18 +191,8 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
         got += (size_t)k;
     }
     size_t body = idx_n - (L->index_crc ? 4 : 0);
-    if (L->index_crc) {
-        uint32_t want = (uint32_t)ix[body] | ((uint32_t)ix[body + 1] << 8) |
-                        ((uint32_t)ix[body + 2] << 16) | ((uint32_t)ix[body + 3] << 24);
-        uint32_t got = zc_crc32c(0, ix, body);
-        if (want != got) {
-            zc_err_set(&err, ZC_ESHARD, "crc32c",
-                       "shard index checksum mismatch: stored 0x%08x, computed 0x%08x", want, got);
-            goto failed;
-        }
-    }
-    /* data lives in [lo, hi): after the index at the start, before it at the end */
-    uint64_t lo = L->index_at_start ? idx_n : 0, hi = L->index_at_start ? size : size - idx_n;
+    if (index_crc_check(L, ix, idx_n, &err) != ZC_OK)
+        goto failed;
     for (int64_t k = sr->bounds[s]; k < sr->bounds[s + 1]; k++) {
         int64_t i = sr->order[k], j = sr->inner_of[i];
         if ((uint64_t)j * 16 + 16 > body) {
@@ -138,27 +202,15 @@ static void index_task(void *arg, int64_t t, zc_worker *w) {
         }
         uint64_t off = load_u64(ix + j * 16, L->index_big_endian);
         uint64_t len = load_u64(ix + j * 16 + 8, L->index_big_endian);
-        uint64_t end;
-        const char *why = NULL;
-        if (off == EMPTY_ENTRY && len == EMPTY_ENTRY) {
-            sr->off[i] = EMPTY_ENTRY;
-            continue;
-        }
-        if (off == EMPTY_ENTRY || len == EMPTY_ENTRY)
-            why = "only one of offset and length marks it empty";
-        else if (__builtin_add_overflow(off, len, &end))
-            why = "offset + length overflows";
-        else if (len > r->chain->max_encoded)
-            why = "longer than any encoding of an inner chunk";
-        else if (end > size)
-            why = "outside the shard";
-        else if (off < lo || end > hi) /* inside the file, so it meets the index */
-            why = (L->index_at_start ? end <= lo : off >= hi) ? "points into the index"
-                                                              : "overlaps the index";
+        const char *why = entry_problem(L, off, len, size, r->chain->max_encoded);
         if (why) {
-            bad_entry(r, j, off, len, size, why, &err);
+            entry_error(L, r->plan->ndim, j, off, len, size, why, &err);
             first = i;
             goto failed;
+        }
+        if (off == EMPTY_ENTRY) {
+            sr->off[i] = EMPTY_ENTRY;
+            continue;
         }
         sr->off[i] = off;
         sr->len[i] = len;

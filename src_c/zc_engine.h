@@ -190,6 +190,19 @@ int zc_read_sharded(zc_pool *pool, const zc_plan *plan, const zc_chain *inner,
                     const zc_shard_layout *layout, const zc_io *io, uint8_t *out,
                     const int64_t *out_strides, zc_err *err);
 
+/* Validate a whole shard index (ix_n bytes as stored with this layout: 16 per
+ * inner chunk, + 4 with a checksum) and decode it into off/len (one entry per
+ * inner chunk, C order; UINT64_MAX pairs mark empty chunks).  Checked 64-bit
+ * arithmetic: the checksum, then every entry is empty or lies outside the index
+ * and, when shard_size is known (not ZC_SHARD_SIZE_UNKNOWN), inside the shard,
+ * and claims at most max_inner bytes.  A violation is ZC_ESHARD naming the
+ * inner chunk, offset, length and shard size.  The same checks guard
+ * zc_read_sharded. */
+#define ZC_SHARD_SIZE_UNKNOWN UINT64_MAX
+int zc_shard_index_parse(const zc_shard_layout *layout, int ndim, const uint8_t *ix,
+                         size_t ix_n, uint64_t shard_size, size_t max_inner, uint64_t *off,
+                         uint64_t *len, zc_err *err);
+
 /* ---- helpers shared by the engine files ---------------------------------- */
 
 /* Chunk files beneath a root.  zc_local_read: *missing = 1 when nothing

@@ -639,6 +639,29 @@ def test_chunk_keys_match_zarr_python_and_c_params(name: str, sep: str, coords: 
     assert theirs.to_dict() == cke.to_dict()
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.sampled_from(["default", "v2"]),
+    sep=st.sampled_from(["/", "."]),
+    ndim=st.integers(0, 4),
+    n=st.integers(0, 20),
+    prefix=st.sampled_from(["", "a/", "100%/b/"]),
+    data=st.data(),
+)
+def test_chunk_keys_in_bulk_match_single_keys(
+    name: str, sep: str, ndim: int, n: int, prefix: str, data: st.DataObject
+) -> None:
+    cke = ChunkKeyEncoding(name, sep)  # type: ignore[arg-type]
+    rows = data.draw(
+        st.lists(
+            st.lists(st.integers(0, 10**12), min_size=ndim, max_size=ndim), min_size=n, max_size=n
+        )
+    )
+    coords = np.array(rows, dtype=np.int64).reshape(n, ndim)
+    keys = cke.encode_chunk_keys(coords, prefix)
+    assert keys == [prefix + cke.encode_chunk_key(tuple(r)) for r in rows]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

@@ -110,7 +110,7 @@ def _pair(shape: tuple[int, ...], chunks: tuple[int, ...], dtype: np.dtype, fill
     )
     fast = zarrc.create_array(zarrc.storage.MemoryStore(), **common)
     slow = zarrc.create_array(zarrc.storage.MemoryStore(), filters=[IdentityFilter()], **common)
-    assert slow._pipeline.py_path is not None and fast._pipeline.py_path is None
+    assert slow._pipeline.python_chain.whole and fast._pipeline.python_chain is None
     return fast, slow
 
 
@@ -159,7 +159,7 @@ def test_python_bytes_codec_after_engine_codecs(tmp_path: Any) -> None:
             dtype="i4",
             compressors=[zarrc.codecs.ZstdCodec(level=1), XorBytes(0x21)],
         )
-        assert arr._pipeline.py_b2b and arr._pipeline.py_path is None
+        assert not arr._pipeline.python_chain.whole
         arr[...] = data
         np.testing.assert_array_equal(zarrc.open_array(store)[...], data)
         arr[3:9, ::-2] = -5

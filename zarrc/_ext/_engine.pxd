@@ -144,3 +144,12 @@ cdef extern from "zc_engine.h" nogil:
     int zc_write(zc_pool *pool, const zc_plan *plan, const zc_chain *chain, const zc_io *io,
                  const uint8_t *value, const int64_t *val_strides, int write_empty,
                  zc_write_out *wout, zc_err *err)
+
+
+cdef extern from "zc_engine.h" nogil:
+    uint64_t ZC_SHARD_SIZE_UNKNOWN
+
+    int zc_shard_index_parse(const zc_shard_layout *layout, int ndim, const uint8_t *ix,
+                             size_t ix_n, uint64_t shard_size, size_t max_inner,
+                             uint64_t *off, uint64_t *len, zc_err *err)
+    int zc_all_equal(const uint8_t *buf, size_t n, const uint8_t *value, size_t itemsize)

@@ -151,11 +151,6 @@ cdef class Plan:
         """Number of chunks the selection touches."""
         return self.plan.nchunks
 
-    @property
-    def is_points(self):
-        """True for a coordinate plan."""
-        return bool(self.plan.points)
-
     def chunk_coords(self):
         """Grid coordinates of every touched chunk, shape (nchunks, ndim)."""
         cdef int64_t i
@@ -294,7 +289,8 @@ cdef int fill_strides(cnp.ndarray arr, int64_t *strides) except -1:
 
 
 cdef class _Buffers:
-    """Pointer/length arrays over a list of bytes objects (None = missing)."""
+    """Pointer/length arrays over a list of bytes objects or numpy arrays (None =
+    missing); contiguous arrays are used in place."""
 
     cdef const uint8_t **bufs
     cdef size_t *lens
@@ -312,6 +308,12 @@ cdef class _Buffers:
         for i in range(n):
             item = items[i]
             if item is None:
+                continue
+            if isinstance(item, cnp.ndarray):
+                arr = np.ascontiguousarray(item).reshape(-1).view(np.uint8)
+                self.keep.append(arr)
+                self.bufs[i] = <const uint8_t *>cnp.PyArray_DATA(arr)
+                self.lens[i] = cnp.PyArray_NBYTES(arr)
                 continue
             if not isinstance(item, bytes):
                 item = bytes(item)
@@ -692,3 +694,65 @@ def crc32c(data, unsigned int crc=0):
     with nogil:
         out = zc_crc32c(crc, &view[0] if n else NULL, n)
     return out
+
+
+def shard_index(raw, layout, shard_size, max_inner=None):
+    """Validate and decode one shard index, as the engine does for local shards.
+
+    ``raw`` is the index as stored; ``layout`` is as for :func:`read_sharded`
+    (``index_nbytes`` is the stored size, used to keep entries out of the
+    index); ``shard_size`` is the shard's size in bytes, or None when unknown
+    (entries are then not checked against the end of the shard).  Returns
+    ``(offsets, lengths)``, uint64 arrays in C order over the inner grid where
+    ``2**64 - 1`` pairs mark absent chunks; raises :class:`EngineError` (ESHARD)
+    for a bad index.  ``max_inner`` (None: no limit) bounds the length of any
+    entry, the largest encoding of an inner chunk.
+    """
+    cdef zc_shard_layout L
+    cdef zc_err err
+    cdef int rc
+    cdef int nd
+    cdef uint64_t size = ZC_SHARD_SIZE_UNKNOWN if shard_size is None else <uint64_t>shard_size
+    cdef size_t limit = <size_t>-1 if max_inner is None else <size_t>max_inner
+    cdef const uint8_t[::1] view = memoryview(raw).cast("B")
+    cdef size_t n = view.shape[0]
+    memset(&err, 0, sizeof(zc_err))
+    memset(&L, 0, sizeof(zc_shard_layout))
+    err.chunk = -1
+    cps, index_n, at_start, crc, big = layout
+    nd = len(cps)
+    if nd > ZC_MAXDIM:
+        raise ValueError(f"arrays of more than {ZC_MAXDIM} dimensions are not supported")
+    for d in range(nd):
+        L.cps[d] = cps[d]
+    L.index_nbytes = index_n
+    L.index_at_start = at_start
+    L.index_crc = crc
+    L.index_big_endian = big
+    n_inner = int(np.prod(cps, dtype=np.int64))
+    offsets = np.empty(n_inner, dtype=np.uint64)
+    lengths = np.empty(n_inner, dtype=np.uint64)
+    cdef uint64_t[::1] ov = offsets
+    cdef uint64_t[::1] lv = lengths
+    with nogil:
+        rc = zc_shard_index_parse(&L, nd, &view[0] if n else NULL, n, size, limit,
+                                  &ov[0] if n_inner else NULL, &lv[0] if n_inner else NULL,
+                                  &err)
+    if rc != 0:
+        raise_err(&err)
+    return offsets, lengths
+
+
+def all_equal(data, bytes value):
+    """Whether ``data`` (a contiguous buffer) repeats the item ``value`` bit for
+    bit: the engine's test for a chunk equal to the fill value."""
+    cdef const uint8_t[::1] view = memoryview(data).cast("B")
+    cdef size_t n = view.shape[0]
+    cdef size_t k = PyBytes_GET_SIZE(value)
+    cdef const uint8_t *v = <const uint8_t *>PyBytes_AS_STRING(value)
+    cdef int rc
+    if k == 0:
+        raise ValueError("the fill value must not be empty")
+    with nogil:
+        rc = zc_all_equal(&view[0] if n else NULL, n, v, k)
+    return bool(rc)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 
+from zarrc._ext import _engine
 from zarrc.errors import MetadataError
 
 __all__ = [
@@ -67,6 +68,16 @@ class ChunkSpec:
     def nbytes(self) -> int:
         """Size of the chunk's elements in bytes (``prod(shape) * itemsize``)."""
         return math.prod(self.shape) * self.dtype.itemsize
+
+    def is_fill(self, chunk: np.ndarray) -> bool:
+        """Whether every element of ``chunk`` equals the fill value: bit for bit for
+        fixed-size types (the engine's test: NaN payloads and -0.0 count), by value for
+        object and variable-length string types."""
+        if self.dtype.hasobject or self.dtype.kind == "T" or self.dtype.itemsize == 0:
+            return bool(np.all(chunk == np.full(np.shape(chunk), self.fill_value, self.dtype)))
+        fill = np.asarray(self.fill_value, dtype=self.dtype).tobytes()
+        raw = np.ascontiguousarray(chunk, dtype=self.dtype).reshape(-1).view(np.uint8)
+        return _engine.all_equal(raw, fill)
 
 
 class Codec:

@@ -18,7 +18,7 @@ from zarrc.core import array_ops
 from zarrc.core.attributes import Attributes
 from zarrc.core.node import NodeIdentity
 from zarrc.core.selection import (
-    BlockSelection,
+    OrthogonalSelection,
     PointSelection,
     classify_selection,
     coerce_selection,
@@ -35,7 +35,7 @@ from zarrc.storage import Store
 
 __all__ = ["Array"]
 
-Selection = BlockSelection | PointSelection
+Selection = OrthogonalSelection | PointSelection
 
 
 def _pop_fields(selection: Any) -> tuple[Any, Any]:

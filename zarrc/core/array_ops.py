@@ -64,12 +64,13 @@ def resize(arr: Array, new_shape: tuple[int, ...]) -> None:
             arr._set_unchecked(region, md.fill_value)
     # 2. delete chunks wholly outside the new shape
     new_grid = tuple(-(-n // c) for n, c in zip(new_shape, chunks, strict=True))
-    doomed = [
-        arr._pipeline.chunk_key(coords)
+    outside = [
+        coords
         for coords in stored_chunk_coords(arr)
         if any(c >= g for c, g in zip(coords, new_grid, strict=True))
     ]
-    if doomed:
+    if outside:
+        doomed = arr._pipeline.chunk_keys(np.asarray(outside, dtype=np.int64))
         arr.store.delete_many(doomed)
     # 3. the new metadata
     arr._replace_metadata(md.update_shape(tuple(new_shape)))

@@ -1,6 +1,6 @@
 """Normalising user selections for the C plan.
 
-Every selection kind ends up as one of two forms: a block selection (one
+Every selection kind ends up as one of two forms: an orthogonal selection (one
 item per dimension: a regular range ``(start, step, count)`` or an int64
 index list; basic, orthogonal and block selections) or a point selection
 (an ``(ndim, npoints)`` coordinate array; coordinate and mask selections).
@@ -19,8 +19,7 @@ import numpy as np
 from zarrc.errors import BoundsCheckError
 
 __all__ = [
-    "BasicSelection",
-    "BlockSelection",
+    "OrthogonalSelection",
     "PointSelection",
     "classify_selection",
     "coerce_selection",
@@ -35,7 +34,7 @@ Dim = tuple[int, int, int] | np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
-class BlockSelection:
+class OrthogonalSelection:
     """An orthogonal selection: one item per dimension.
 
     ``dims[d]`` is ``(start, step, count)`` (indices ``start + k*step``) or an
@@ -56,9 +55,6 @@ class BlockSelection:
     def regular(self) -> bool:
         """True if no dimension uses an index list."""
         return all(isinstance(d, tuple) for d in self.dims)
-
-
-BasicSelection = BlockSelection
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,7 +168,7 @@ def _index_array(item: Any, n: int, d: int) -> np.ndarray:
 # -- basic ----------------------------------------------------------------------------
 
 
-def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> BlockSelection:
+def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> OrthogonalSelection:
     """Ints, slices (any non-zero step) and Ellipsis, with numpy's semantics.
 
     Raises
@@ -199,21 +195,23 @@ def normalize_basic_selection(selection: Any, shape: tuple[int, ...]) -> BlockSe
             (_check_int(i, n, d), 1, 1) for d, (i, n) in enumerate(zip(items, shape, strict=True))
         )
         ones = (1,) * ndim
-        return BlockSelection(dims, ones, (True,) * ndim)
-    return _block_selection(_expand_ellipsis(items, ndim), shape, "basic")
+        return OrthogonalSelection(dims, ones, (True,) * ndim)
+    return _orthogonal_selection(_expand_ellipsis(items, ndim), shape, "basic")
 
 
 # -- orthogonal ---------------------------------------------------------------------------
 
 
-def normalize_orthogonal_selection(selection: Any, shape: tuple[int, ...]) -> BlockSelection:
+def normalize_orthogonal_selection(selection: Any, shape: tuple[int, ...]) -> OrthogonalSelection:
     """Per dimension an int, a slice, an int array (any order, repeats, negatives)
     or a bool array of the dimension's length."""
     items = _expand_ellipsis(_as_items(selection), len(shape))
-    return _block_selection(items, shape, "orthogonal")
+    return _orthogonal_selection(items, shape, "orthogonal")
 
 
-def _block_selection(items: tuple[Any, ...], shape: tuple[int, ...], kind: str) -> BlockSelection:
+def _orthogonal_selection(
+    items: tuple[Any, ...], shape: tuple[int, ...], kind: str
+) -> OrthogonalSelection:
     """Per dimension: a slice, an int (dropping the dimension) or, for orthogonal
     selections, an int or bool array."""
     dims: list[Dim] = []
@@ -242,7 +240,7 @@ def _block_selection(items: tuple[Any, ...], shape: tuple[int, ...], kind: str) 
                 f"unsupported selection item for {kind} indexing; expected {expected}, "
                 f"got {type(item).__name__}"
             )
-    return BlockSelection(tuple(dims), tuple(count), tuple(drop))
+    return OrthogonalSelection(tuple(dims), tuple(count), tuple(drop))
 
 
 def _compact(idx: np.ndarray) -> Dim:
@@ -264,7 +262,7 @@ def _compact(idx: np.ndarray) -> Dim:
 
 def normalize_block_selection(
     selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]
-) -> BlockSelection:
+) -> OrthogonalSelection:
     """Chunk-grid coordinates (ints or step-1 slices per dimension) -> element ranges.
 
     An integer keeps its dimension (it selects a whole block), as in zarr-python.
@@ -297,7 +295,7 @@ def normalize_block_selection(
             )
         dims.append((lo if hi > lo else 0, 1, hi - lo))
         count.append(hi - lo)
-    return BlockSelection(tuple(dims), tuple(count), (False,) * len(shape))
+    return OrthogonalSelection(tuple(dims), tuple(count), (False,) * len(shape))
 
 
 # -- coordinates and masks ---------------------------------------------------------------------

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+import numpy as np
+
 from zarrc.errors import InvalidKeyError, MetadataError
 
 __all__ = ["ChunkKeyEncoding", "parse_chunk_key_encoding"]
@@ -49,10 +51,26 @@ class ChunkKeyEncoding:
 
     def encode_chunk_key(self, coords: tuple[int, ...]) -> str:
         """The store key (relative to the array) of the chunk at ``coords``."""
-        prefix, sep, key_0d = self.c_params()
-        if not coords:
-            return key_0d
-        return prefix + sep.join(map(str, coords))
+        return self.encode_chunk_keys(np.asarray([coords], dtype=np.int64).reshape(1, -1))[0]
+
+    def encode_chunk_keys(self, coords: np.ndarray, prefix: str = "") -> list[str]:
+        """The store keys of many chunks at once.
+
+        Parameters
+        ----------
+        coords : ndarray
+            Grid coordinates, one chunk per row: shape ``(nchunks, ndim)``.
+        prefix : str, optional
+            Prepended to every key (the array's path in the store plus ``"/"``).
+        """
+        coords = np.asarray(coords, dtype=np.int64)
+        n, ndim = coords.shape
+        key_prefix, sep, key_0d = self.c_params()
+        if ndim == 0 or n == 0:
+            return [prefix + key_0d] * n
+        # one formatting operation for the whole batch, split at a byte no key holds
+        template = (prefix + key_prefix).replace("%", "%%") + sep.join(["%d"] * ndim) + "\0"
+        return (template * n % tuple(coords.ravel().tolist())).split("\0")[:-1]
 
     def decode_chunk_key(self, key: str, *, ndim: int | None = None) -> tuple[int, ...]:
         """The chunk coordinates of ``key``.
@@ -60,7 +78,7 @@ class ChunkKeyEncoding:
         Parameters
         ----------
         key : str
-            A key produced by :meth:`encode_chunk_key`.
+            A key produced by :meth:`encode_chunk_keys`.
         ndim : int, optional
             The array's number of dimensions.  Needed only to tell the 0-d key
             ``"0"`` of the ``v2`` encoding from the key of chunk ``(0,)``.

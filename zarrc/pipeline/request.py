@@ -2,17 +2,19 @@
 
 The pipeline of an array is prepared once (codec chain parsed, C chain
 built, key layout known).  Each request then normalises the selection,
-builds the C plan, and crosses into the engine once.  A local directory is
-handed to the engine, whose workers do the file I/O; any other store is read
-or written with one batched call from here.  Codecs without a C kernel run in
-Python on the stored bytes around that single engine call.
+builds the C plan, and crosses into the engine once; the engine does every
+scatter, gather, partial-chunk merge and fill-value test.  A local directory
+is handed to the engine, whose workers do the file I/O; any other store is
+read or written with one batched call from here.  Codecs without a C kernel
+run in Python on whole chunks around that single engine call
+(:mod:`zarrc.pipeline.python`).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -22,7 +24,7 @@ from zarrc.codecs.chain import CodecChainSpec, parse_codecs
 from zarrc.codecs.sharding.codec import ShardingCodec
 from zarrc.codecs.v2_chain import v2_codec_chain
 from zarrc.config import config
-from zarrc.core.selection import BlockSelection, PointSelection
+from zarrc.core.selection import OrthogonalSelection, PointSelection
 from zarrc.errors import (
     ChecksumError,
     CodecError,
@@ -32,13 +34,13 @@ from zarrc.errors import (
     StoreError,
 )
 from zarrc.metadata.v3 import ArrayMetadataV3
-from zarrc.pipeline.python import PythonPath
+from zarrc.pipeline.python import PythonChain, engine_holds
 from zarrc.pipeline.shard import ShardPath
 from zarrc.storage import Store
 
 __all__ = ["ArrayPipeline"]
 
-Selection = BlockSelection | PointSelection
+Selection = OrthogonalSelection | PointSelection
 
 _NATIVE = "little" if sys.byteorder == "little" else "big"
 
@@ -64,13 +66,13 @@ _CODEC_CACHE: dict[tuple[str, bytes, tuple[int, ...], str], CodecChainSpec] = {}
 
 
 def _parse_codecs_cached(
-    metadata: ArrayMetadataV3, spec: ChunkSpec, doc_path: str
+    metadata: ArrayMetadataV3, spec: ChunkSpec, doc_key: str
 ) -> CodecChainSpec:
     # codec chains are immutable and depend only on the codec JSON and the chunk spec
     key = (repr(metadata.codecs), metadata.fill_value.tobytes(), spec.shape, spec.dtype.str)
     chain = _CODEC_CACHE.get(key)
     if chain is None:
-        chain = parse_codecs(metadata.codecs, spec, path=doc_path)
+        chain = parse_codecs(metadata.codecs, spec, path=doc_key)
         if len(_CODEC_CACHE) >= 256:
             _CODEC_CACHE.clear()
         _CODEC_CACHE[key] = chain
@@ -96,7 +98,7 @@ def engine_chain(
     """The engine chain for ``codecs`` and the bytes-to-bytes codecs left to Python
     (those from the first one without a C kernel on), or None when the engine
     cannot run the array part of the chain."""
-    if dtype.hasobject or dtype.kind == "T" or dtype.itemsize == 0:
+    if not engine_holds(dtype):
         return None
     order = _transpose_order(codecs.array_to_array, len(chunk_shape))
     kernel = codecs.array_to_bytes.c_kernel()
@@ -130,16 +132,16 @@ class ArrayPipeline:
         The array's metadata.
     store : Store
         Where its chunks live.
-    path : str
+    array_path : str
         The array's path inside the store ("" for the root).
     """
 
-    def __init__(self, metadata: ArrayMetadataV3, store: Store, path: str):
+    def __init__(self, metadata: ArrayMetadataV3, store: Store, array_path: str):
         self.metadata = metadata
         self.store = store
-        self.path = path
+        self.array_path = array_path
         v2 = metadata.zarr_format == 2
-        self.doc_path = _join(path, ".zarray" if v2 else "zarr.json")
+        self.doc_key = _join(array_path, ".zarray" if v2 else "zarr.json")
         self._shape = metadata.shape
         self._chunk_shape = metadata.chunk_shape
         dtype = metadata.dtype
@@ -147,15 +149,15 @@ class ArrayPipeline:
         self.fill_value = metadata.fill_value_or_default if v2 else metadata.fill_value
         spec = ChunkSpec(tuple(metadata.chunk_shape), dtype, self.fill_value)
         if v2:
-            self.codecs: CodecChainSpec = v2_codec_chain(metadata, path=self.doc_path)
+            self.codecs: CodecChainSpec = v2_codec_chain(metadata, path=self.doc_key)
         else:
-            self.codecs = _parse_codecs_cached(metadata, spec, self.doc_path)
-        cke = metadata.chunk_key_encoding
-        self.key_prefix, self.key_sep, self.key_0d = cke.c_params()
+            self.codecs = _parse_codecs_cached(metadata, spec, self.doc_key)
+        self.key_encoding = metadata.chunk_key_encoding
+        self._key_base = array_path + "/" if array_path else ""
+        self.key_prefix, self.key_sep, self.key_0d = self.key_encoding.c_params()
         # chunk keys relative to a local store's root, when the engine does the file I/O
         self.local_keys: tuple[bytes, bytes, bytes] | None = None
-        self.py_b2b: list[Codec] = []
-        self.py_path: PythonPath | None = None
+        self.python_chain: PythonChain | None = None
         self.shard_path: ShardPath | None = None
         a2b = self.codecs.array_to_bytes
         if (
@@ -170,12 +172,14 @@ class ArrayPipeline:
                 return
         built = engine_chain(self.codecs, metadata.chunk_shape, dtype, self.fill_value)
         if built is None:
-            # the engine cannot run this chain: every chunk goes through Python
-            self.py_path = PythonPath(self)
+            # the engine cannot run this chain: Python decodes whole chunks
+            self.python_chain = PythonChain.whole_chain(self.codecs, spec, array_path)
+            self.chain = self.python_chain.chain
             return
-        self.chain, self.py_b2b = built
-        self._encoded_spec = ChunkSpec((self.chain.nbytes,), np.dtype("u1"))
-        if not self.py_b2b:
+        self.chain, py_b2b = built
+        if py_b2b:
+            self.python_chain = PythonChain.suffix(self.chain, py_b2b, spec, array_path)
+        else:
             self.local_keys = self.native_keys()
 
     def native_keys(self) -> tuple[bytes, bytes, bytes] | None:
@@ -183,11 +187,10 @@ class ArrayPipeline:
         has no native file I/O."""
         if self.store.native_root() is None:
             return None
-        base = self.path + "/" if self.path else ""
         return (
-            (base + self.key_prefix).encode(),
+            (self._key_base + self.key_prefix).encode(),
             self.key_sep.encode(),
-            (base + self.key_0d).encode(),
+            (self._key_base + self.key_0d).encode(),
         )
 
     def native(
@@ -203,15 +206,9 @@ class ArrayPipeline:
         return _engine.LocalChunks(root, *keys)
 
     # -- keys ------------------------------------------------------------------
-    def chunk_key(self, coords: Sequence[int]) -> str:
-        """Store key of the chunk at grid coordinates ``coords``."""
-        if not coords:
-            return _join(self.path, self.key_0d)
-        return _join(self.path, self.key_prefix + self.key_sep.join(map(str, coords)))
-
-    def _keys(self, plan: _engine.Plan) -> list[str]:
-        coords = plan.chunk_coords().tolist()
-        return [self.chunk_key(c) for c in coords]
+    def chunk_keys(self, coords: np.ndarray) -> list[str]:
+        """Store keys of the chunks at grid coordinates ``coords`` (one row per chunk)."""
+        return self.key_encoding.encode_chunk_keys(coords, self._key_base)
 
     def _plan(self, sel: Selection) -> _engine.Plan:
         if isinstance(sel, PointSelection):
@@ -224,28 +221,11 @@ class ArrayPipeline:
         if n != _engine.get_threads():
             _engine.set_threads(n)
 
-    # -- Python-side codecs ------------------------------------------------------
-    def _py_decode(self, data: bytes | None) -> bytes | None:
-        if data is None:
-            return None
-        for codec in reversed(self.py_b2b):
-            data = bytes(codec.decode(data, self._encoded_spec))
-        return data
-
-    def _py_encode(self, data: bytes | None) -> bytes | None:
-        if data is None:
-            return None
-        for codec in self.py_b2b:
-            data = bytes(codec.encode(data, self._encoded_spec))
-        return data
-
     # -- requests ----------------------------------------------------------------
     def read(self, sel: Selection, out: np.ndarray | None = None) -> np.ndarray:
         """Read a selection into ``out`` (made if None; shape ``sel.count``)."""
         if out is None:
             out = np.empty(sel.count, dtype=self.metadata.dtype)
-        if self.py_path is not None:
-            return self.py_path.read(sel, out)
         if self.shard_path is not None:
             return self.shard_path.read(sel, out)
         plan = self._plan(sel)
@@ -257,21 +237,19 @@ class ArrayPipeline:
         try:
             if local is not None:
                 _engine.read(plan, self.chain, out, local=local)
+                return out
+            keys = self.chunk_keys(plan.chunk_coords())
+            stored = self.store.get_many(keys)
+            if self.python_chain is None:
+                _engine.read(plan, self.chain, out, buffers=stored)
             else:
-                keys = self._keys(plan)
-                bufs = self.store.get_many(keys)
-                if self.py_b2b:
-                    bufs = [self._decode_or_raise(b, k) for b, k in zip(bufs, keys, strict=True)]
-                _engine.read(plan, self.chain, out, buffers=bufs)
+                self.python_chain.read(plan, stored, keys, out)
         except _engine.EngineError as exc:
             self._raise(exc, plan, keys)
         return out
 
     def write(self, sel: Selection, value: np.ndarray, *, write_empty: bool) -> None:
         """Write ``value`` (native dtype, shape ``sel.count``, may broadcast) into a selection."""
-        if self.py_path is not None:
-            self.py_path.write(sel, value, write_empty=write_empty)
-            return
         if self.shard_path is not None:
             self.shard_path.write(sel, value, write_empty=write_empty)
             return
@@ -285,64 +263,67 @@ class ArrayPipeline:
             if local is not None:
                 _engine.write(plan, self.chain, value, local=local, write_empty=write_empty)
                 return
-            keys = self._keys(plan)
-            full = plan.full_mask()
+            keys = self.chunk_keys(plan.chunk_coords())
             existing: list[bytes | None] = [None] * len(keys)
-            partial = [i for i in range(len(keys)) if not full[i]]
+            partial = np.flatnonzero(~plan.full_mask()).tolist()
             if partial:
                 got = self.store.get_many([keys[i] for i in partial])
                 for i, data in zip(partial, got, strict=True):
-                    existing[i] = self._decode_or_raise(data, keys[i]) if self.py_b2b else data
-            results = _engine.write(
-                plan, self.chain, value, existing=existing, write_empty=write_empty
-            )
+                    existing[i] = data
+            if self.python_chain is None:
+                results = _engine.write(
+                    plan, self.chain, value, existing=existing, write_empty=write_empty
+                )
+            else:
+                results = self.python_chain.write(
+                    plan, value, existing, keys, write_empty=write_empty
+                )
         except _engine.EngineError as exc:
             self._raise(exc, plan, keys)
-        to_set = []
-        to_delete = []
-        for key, data in zip(keys, results, strict=True):
-            if data is None:
-                to_delete.append(key)
-            else:
-                to_set.append((key, self._py_encode(data) if self.py_b2b else data))
+        self.write_back(keys, results)
+
+    def write_back(self, keys: Sequence[str], results: Sequence[Any]) -> None:
+        """Store each chunk's new bytes, deleting those whose result is None (equal to
+        the fill value): the one write-back of every request on a store."""
+        to_set = [(k, data) for k, data in zip(keys, results, strict=True) if data is not None]
+        to_delete = [k for k, data in zip(keys, results, strict=True) if data is None]
         if to_set:
             self.store.set_many(to_set)
         if to_delete:
             self.store.delete_many(to_delete)
 
-    def _decode_or_raise(self, data: bytes | None, key: str) -> bytes | None:
-        try:
-            return self._py_decode(data)
-        except CodecError:
-            raise
-        except Exception as exc:
-            names = ",".join(c.codec_name for c in self.py_b2b)
-            raise CorruptChunkError(
-                f"cannot decode chunk: {exc}", array_path=self.path, key=key, codec=names
-            ) from exc
-
-    def _raise(self, exc: Any, plan: _engine.Plan, keys: list[str] | None) -> None:
-        """The single funnel from engine status codes to zarrc exceptions."""
+    # -- errors ------------------------------------------------------------------
+    def _raise(self, exc: Any, plan: _engine.Plan, keys: Sequence[str] | None) -> NoReturn:
+        """An engine error of a request, naming the key of the chunk it names."""
         key = None
         if exc.chunk >= 0:
-            key = keys[exc.chunk] if keys is not None else self._keys(plan)[exc.chunk]
+            key = (
+                keys[exc.chunk]
+                if keys is not None
+                else self.chunk_keys(plan.chunk_coords())[exc.chunk]
+            )
+        self.raise_engine_error(exc, key)
+
+    def raise_engine_error(self, exc: Any, key: str | None) -> NoReturn:
+        """The single funnel from engine status codes to zarrc exceptions."""
         codec = exc.codec or None
         msg = exc.msg
+        path = self.array_path
         e = _engine
         if exc.code in (e.ECORRUPT, e.ESIZE):
-            raise CorruptChunkError(msg, array_path=self.path, key=key, codec=codec) from None
+            raise CorruptChunkError(msg, array_path=path, key=key, codec=codec) from None
         if exc.code == e.ESHARD:
-            raise CorruptShardError(msg, array_path=self.path, key=key, codec=codec) from None
+            raise CorruptShardError(msg, array_path=path, key=key, codec=codec) from None
         if exc.code == e.ECHECKSUM:
-            raise ChecksumError(msg, array_path=self.path, key=key, codec=codec) from None
+            raise ChecksumError(msg, array_path=path, key=key, codec=codec) from None
         if exc.code == e.EESCAPE:
-            raise InvalidKeyError(f"{msg} (array {self.path!r}, key {key!r})") from None
+            raise InvalidKeyError(f"{msg} (array {path!r}, key {key!r})") from None
         if exc.code == e.EIO:
-            err = StoreError(f"{msg} (array {self.path!r}, key {key!r})", key=key)
+            err = StoreError(f"{msg} (array {path!r}, key {key!r})", key=key)
             err.__cause__ = OSError(exc.sys_errno, msg)
             raise err
         if exc.code == e.ENOMEM:
             raise MemoryError(msg)
         if exc.code == e.ECODEC:
-            raise CodecError(msg, array_path=self.path, key=key, codec=codec) from None
-        raise ValueError(f"{msg} (array {self.path!r}, key {key!r})")
+            raise CodecError(msg, array_path=path, key=key, codec=codec) from None
+        raise ValueError(f"{msg} (array {path!r}, key {key!r})")

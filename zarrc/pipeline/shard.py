@@ -2,7 +2,8 @@
 
 The plan is made over the inner chunk grid.  A read fetches each touched
 shard's index once (one suffix or prefix byte range per shard, all shards in
-one batched call), validates it (:func:`zarrc.codecs.sharding.codec.parse_index`), then
+one batched call), validates it with the engine's validator (the one local
+reads use, :func:`zarrc._ext._engine.shard_index`), then
 fetches only the inner chunks the selection needs, adjacent ones coalesced
 into single ranges, and hands them to the engine in one call.  A write
 encodes the touched inner chunks in one engine call and reassembles each
@@ -23,13 +24,14 @@ from zarrc._ext import _engine
 from zarrc.codecs._base import ChunkSpec
 from zarrc.codecs.sharding.codec import (
     EMPTY,
+    ShardIndex,
     ShardingCodec,
     ShardingCodecIndexLocation,
     assemble_shard,
-    parse_index,
+    engine_index,
 )
 from zarrc.config import config
-from zarrc.core.selection import BlockSelection, PointSelection
+from zarrc.core.selection import OrthogonalSelection, PointSelection
 from zarrc.errors import CorruptShardError
 from zarrc.storage import RangeByteRequest, SuffixByteRequest
 
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ShardPath"]
 
-Selection = BlockSelection | PointSelection
+Selection = OrthogonalSelection | PointSelection
 
 
 class ShardPath:
@@ -95,7 +97,7 @@ class ShardPath:
             np.ravel_multi_index(tuple(within.T), tuple(self.cps)) if len(coords) else within[:, 0]
         )
         uniq, inv = np.unique(shard_c, axis=0, return_inverse=True)
-        keys = [self.p.chunk_key(tuple(int(x) for x in u)) for u in uniq]
+        keys = self.p.chunk_keys(uniq)
         return keys, inv.reshape(-1), np.asarray(lin, dtype=np.int64), uniq
 
     # -- index --------------------------------------------------------------------------------
@@ -104,18 +106,15 @@ class ShardPath:
             return RangeByteRequest(0, self.index_n)
         return SuffixByteRequest(self.index_n)
 
-    def _parse(self, raw: bytes, key: str, size: int | None) -> Any:
-        return parse_index(
-            raw,
-            self.codec,
-            self.spec,
-            shard_size=size,
-            max_inner=self.max_inner,
-            key=key,
-            array_path=self.p.path,
-        )
+    def _parse(self, raw: bytes, key: str, size: int | None) -> ShardIndex:
+        args = engine_index(raw, self.codec, self.spec, key=key, array_path=self.p.array_path)
+        try:
+            offsets, lengths = _engine.shard_index(*args, size, self.max_inner)
+        except _engine.EngineError as exc:
+            self.p.raise_engine_error(exc, key)
+        return ShardIndex(offsets, lengths)
 
-    def _read_indices(self, keys: list[str]) -> list[Any]:
+    def _read_indices(self, keys: list[str]) -> list[ShardIndex | None]:
         store = self.p.store
         raws = store.get_many(keys, [self._index_request()] * len(keys))
         out = []
@@ -188,7 +187,7 @@ class ShardPath:
                 raise CorruptShardError(
                     f"shard is shorter than its index says: bytes {a}..{b} requested, "
                     f"{0 if data is None else len(data)} read",
-                    array_path=self.p.path,
+                    array_path=self.p.array_path,
                     key=keys[s],
                     codec="sharding_indexed",
                 )
@@ -228,7 +227,7 @@ class ShardPath:
         full_count = np.bincount(inv[full], minlength=len(keys)) if len(keys) else []
         partial = [s for s in range(len(keys)) if full_count[s] < self._inner_in_bounds(uniq[s])]
         with self.p.store.lock([keys[s] for s in partial]):
-            old: dict[int, tuple[bytes, Any]] = {}
+            old: dict[int, tuple[bytes, ShardIndex]] = {}
             if partial:
                 shards = self.p.store.get_many([keys[s] for s in partial])
                 for s, data in zip(partial, shards, strict=True):
@@ -254,8 +253,8 @@ class ShardPath:
                 )
             except _engine.EngineError as exc:
                 self._raise(exc, plan, keys, inv, lin)
-            to_set, to_delete = [], []
-            for s, key in enumerate(keys):
+            new_shards = []
+            for s in range(len(keys)):
                 parts: list[Any] = [None] * self.n_inner
                 if s in old:
                     data, idx = old[s]
@@ -265,12 +264,5 @@ class ShardPath:
                         parts[j] = view[o : o + int(idx.lengths[j])]
                 for i in np.flatnonzero(inv == s).tolist():
                     parts[int(lin[i])] = results[i]
-                shard = assemble_shard(parts, self.codec, self.spec)
-                if shard is None:
-                    to_delete.append(key)
-                else:
-                    to_set.append((key, shard))
-            if to_set:
-                self.p.store.set_many(to_set)
-            if to_delete:
-                self.p.store.delete_many(to_delete)
+                new_shards.append(assemble_shard(parts, self.codec, self.spec))
+            self.p.write_back(keys, new_shards)

@@ -5,9 +5,10 @@ inner codecs, plus an index of ``(offset, nbytes)`` pairs (uint64, C order
 over the inner grid) encoded with the index codecs, at the end or the start.
 ``(2^64-1, 2^64-1)`` marks an empty inner chunk.
 
-Everything here is pure: index parsing and validation (checked, vectorised,
-never trusting a size from the file), index encoding and shard assembly.  The
-orchestration of requests lives in :mod:`zarrc.pipeline.shard`.
+Everything here is pure: index decoding (validated by the engine's one
+validator, with checked arithmetic that never trusts a size from the file),
+index encoding and shard assembly.  The orchestration of requests lives in
+:mod:`zarrc.pipeline.shard`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from zarrc._ext import _engine
 from zarrc.codecs._base import (
     ArrayBytesCodec,
     ChunkSpec,
@@ -40,6 +42,7 @@ __all__ = [
     "ShardingCodecIndexLocation",
     "assemble_shard",
     "encode_index",
+    "engine_index",
     "parse_index",
 ]
 
@@ -237,19 +240,17 @@ class ShardingCodec(ArrayBytesCodec):
         arr = np.asarray(data)
         cps = self.chunks_per_shard(spec)
         inner = self.inner_chain(spec)
-        fill = np.full(self.chunk_shape, spec.fill_value, dtype=spec.dtype)
         parts: list[bytes | None] = []
         for pos in np.ndindex(*cps):
             region = tuple(
                 slice(p * c, (p + 1) * c) for p, c in zip(pos, self.chunk_shape, strict=True)
             )
             block = arr[region]
-            same = (
-                block.tobytes() == fill.tobytes()
-                if block.dtype.kind not in "OT"
-                else bool(np.all(block == fill))
+            parts.append(
+                None
+                if self.inner_spec(spec).is_fill(block)
+                else inner.encode(block, self.inner_spec(spec))
             )
-            parts.append(None if same else inner.encode(block, self.inner_spec(spec)))
         return assemble_shard(parts, self, spec, keep_empty=True)  # type: ignore[return-value]
 
     def _index_bytes(self, data: bytes, spec: ChunkSpec) -> bytes:
@@ -275,33 +276,25 @@ class ShardIndex:
     offsets: np.ndarray
     lengths: np.ndarray
 
-    @property
-    def empty(self) -> np.ndarray:
-        """Boolean mask of absent inner chunks."""
-        return self.offsets == EMPTY
 
-
-def parse_index(
+def engine_index(
     raw: bytes,
     codec: ShardingCodec,
     spec: ChunkSpec,
     *,
-    shard_size: int | None,
-    max_inner: int | None = None,
     key: str | None = None,
     array_path: str | None = None,
-) -> ShardIndex:
-    """Decode and validate a shard index.
-
-    Checks, with 64-bit arithmetic that cannot overflow: the checksum; every
-    entry is empty or lies inside the shard (and outside the index) when the
-    shard size is known; no entry claims more than ``max_inner`` bytes; offset +
-    length does not overflow.  Any violation is :class:`CorruptShardError`
-    naming the key, the inner chunk, the offset, the length and the shard size.
-    """
-    n_inner = int(np.prod(codec.chunks_per_shard(spec), dtype=np.int64))
-    layout = codec.index_layout()
+) -> tuple[bytes, tuple[tuple[int, ...], int, bool, bool, bool]]:
+    """The arguments of the engine's index validator (:func:`zarrc._ext._engine.shard_index`)
+    for the stored index ``raw``: the stored bytes and their layout when the index codecs
+    are ``bytes`` [+ ``crc32c``]; any other index codecs are decoded here first."""
+    cps = codec.chunks_per_shard(spec)
     index_n = codec.index_nbytes(spec)
+    at_start = codec.index_location is ShardingCodecIndexLocation.start
+    layout = codec.index_layout()
+    if layout is not None:
+        endian, has_crc = layout
+        return raw, (cps, index_n, at_start, has_crc, endian == "big")
     if len(raw) != index_n:
         raise CorruptShardError(
             f"shard index has {len(raw)} bytes, expected {index_n} (truncated shard)",
@@ -309,72 +302,33 @@ def parse_index(
             array_path=array_path,
             codec="sharding_indexed",
         )
-    if layout is None:
-        # unusual index codecs: decode them in Python
-        try:
-            arr = parse_codecs(codec.index_codecs, codec.index_spec(spec)).decode(
-                raw, codec.index_spec(spec)
-            )
-            table = np.asarray(arr, dtype=np.uint64).reshape(n_inner, 2)
-        except Exception as exc:
-            reason = getattr(exc, "reason", None) or str(exc)
-            what = "checksum mismatch" if isinstance(exc, ChecksumError) else "cannot be decoded"
-            raise CorruptShardError(
-                f"shard index {what}: {reason}",
-                array_path=array_path,
-                key=key,
-                codec=getattr(exc, "codec", None) or "sharding_indexed",
-            ) from exc
-    else:
-        endian, has_crc = layout
-        body = raw[: 16 * n_inner]
-        if has_crc:
-            from zarrc._ext._engine import crc32c
-
-            stored = int.from_bytes(raw[16 * n_inner :], "little")
-            actual = crc32c(body)
-            if stored != actual:
-                raise CorruptShardError(
-                    f"shard index checksum mismatch: stored 0x{stored:08x}, computed "
-                    f"0x{actual:08x}",
-                    key=key,
-                    array_path=array_path,
-                    codec="crc32c",
-                )
-        dt = np.dtype("<u8" if endian == "little" else ">u8")
-        table = np.frombuffer(body, dtype=dt).astype(np.uint64).reshape(n_inner, 2)
-    offsets = table[:, 0].copy()
-    lengths = table[:, 1].copy()
-    empty = (offsets == EMPTY) & (lengths == EMPTY)
-    half = (offsets == EMPTY) ^ (lengths == EMPTY)
-    bad = half.copy()
-    live = ~empty
-    # offset + length without overflow: length <= 2^64-1 - offset
-    bad |= live & (lengths > (EMPTY - offsets))
-    if max_inner is not None:
-        bad |= live & (lengths > np.uint64(max_inner))
-    if shard_size is not None:
-        end = np.where(live & ~bad, offsets + np.where(live & ~bad, lengths, 0), 0)
-        lo, hi = (
-            (np.uint64(index_n), np.uint64(shard_size))
-            if (codec.index_location is ShardingCodecIndexLocation.start)
-            else (np.uint64(0), np.uint64(max(shard_size - index_n, 0)))
+    try:
+        table = parse_codecs(codec.index_codecs, codec.index_spec(spec)).decode(
+            raw, codec.index_spec(spec)
         )
-        bad |= live & ((offsets < lo) | (end > hi))
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
-        pos = np.unravel_index(j, codec.chunks_per_shard(spec))
+        table = np.asarray(table, dtype="<u8").reshape(-1, 2)
+    except Exception as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        what = "checksum mismatch" if isinstance(exc, ChecksumError) else "cannot be decoded"
         raise CorruptShardError(
-            f"shard index entry for inner chunk {tuple(int(p) for p in pos)} is invalid: "
-            f"offset {int(offsets[j])}, length {int(lengths[j])}, shard size "
-            f"{'unknown' if shard_size is None else shard_size}"
-            + (f", at most {max_inner} bytes per inner chunk" if max_inner is not None else ""),
-            key=key,
+            f"shard index {what}: {reason}",
             array_path=array_path,
-            codec="sharding_indexed",
-        )
-    offsets[empty] = EMPTY
-    lengths[empty] = EMPTY
+            key=key,
+            codec=getattr(exc, "codec", None) or "sharding_indexed",
+        ) from exc
+    return table.tobytes(), (cps, index_n, at_start, False, False)
+
+
+def parse_index(
+    raw: bytes, codec: ShardingCodec, spec: ChunkSpec, *, shard_size: int | None
+) -> ShardIndex:
+    """Decode and validate a shard index with the engine's validator (the one that
+    guards every shard read and write); a bad index is :class:`CorruptShardError`
+    naming the inner chunk, the offset, the length and the shard size."""
+    try:
+        offsets, lengths = _engine.shard_index(*engine_index(raw, codec, spec), shard_size)
+    except _engine.EngineError as exc:
+        raise CorruptShardError(exc.msg, codec=exc.codec or None) from None
     return ShardIndex(offsets, lengths)
 
 
@@ -392,9 +346,7 @@ def encode_index(
     endian, has_crc = layout
     body = table.astype("<u8" if endian == "little" else ">u8").tobytes()
     if has_crc:
-        from zarrc._ext._engine import crc32c
-
-        body += crc32c(body).to_bytes(4, "little")
+        body += _engine.crc32c(body).to_bytes(4, "little")
     return body
 
 
