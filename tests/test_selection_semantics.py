@@ -6,7 +6,7 @@
 - selection errors: types and messages (out of bounds, too many indices, non-integer
   arrays, wrong Boolean lengths, slices in ``vindex``, values that do not broadcast);
 - the fast path (an int array that is an arithmetic progression becomes a regular
-  range, ``zarrc.core.selection._compact``) against the general path (the same indices as
+  range, ``zarrc.pipeline.selection._compact``) against the general path (the same indices as
   a list that is not a progression), read and write;
 - ``out=`` and ``fields=`` corner cases, 0-d arrays;
 - array operations next to selections: resize, append, array/from_array, *_like,
@@ -839,7 +839,7 @@ def test_fields_on_every_getter_and_setter() -> None:
 
 # -- fast path vs general path -----------------------------------------------------------------
 
-compact = pytest.importorskip("zarrc.core.selection")._compact if IS_ZARRC else None
+compact = pytest.importorskip("zarrc.pipeline.selection")._compact if IS_ZARRC else None
 
 
 @st.composite

@@ -779,8 +779,8 @@ def test_blosc_typesize_follows_numcodecs(tmp_path: Path) -> None:
     ),
 )
 def test_pipeline_reads_and_writes_v2(tmp_path: Path, kwargs: dict[str, Any]) -> None:
-    from zarrc.core.selection import normalize_basic_selection
     from zarrc.pipeline.request import ArrayPipeline
+    from zarrc.pipeline.selection import normalize_basic_selection
     from zarrc.storage import LocalStore, MemoryStore
 
     a = zarr.create_array(

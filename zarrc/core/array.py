@@ -1,6 +1,6 @@
 """The user-facing ``Array``: synchronous, thin, zarr-python 3 compatible.
 
-Selections are normalised by ``zarrc.core.selection`` and executed by
+Selections are normalised by ``zarrc.pipeline.selection`` and executed by
 ``zarrc.pipeline.request``; this module only holds the metadata, the store and the
 per-array configuration.
 """
@@ -17,7 +17,10 @@ from zarrc.config import config as global_config
 from zarrc.core import array_ops
 from zarrc.core.attributes import Attributes
 from zarrc.core.node import NodeIdentity
-from zarrc.core.selection import (
+from zarrc.errors import ReadOnlyError
+from zarrc.metadata.v3 import ArrayMetadataV3
+from zarrc.pipeline.request import ArrayPipeline
+from zarrc.pipeline.selection import (
     OrthogonalSelection,
     PointSelection,
     classify_selection,
@@ -28,9 +31,6 @@ from zarrc.core.selection import (
     normalize_mask_selection,
     normalize_orthogonal_selection,
 )
-from zarrc.errors import ReadOnlyError
-from zarrc.metadata.v3 import ArrayMetadataV3
-from zarrc.pipeline.request import ArrayPipeline
 from zarrc.storage import Store
 
 __all__ = ["Array"]

@@ -24,7 +24,6 @@ from zarrc.codecs.chain import CodecChainSpec, parse_codecs
 from zarrc.codecs.sharding.codec import ShardingCodec
 from zarrc.codecs.v2_chain import v2_codec_chain
 from zarrc.config import config
-from zarrc.core.selection import OrthogonalSelection, PointSelection
 from zarrc.errors import (
     ChecksumError,
     CodecError,
@@ -35,6 +34,7 @@ from zarrc.errors import (
 )
 from zarrc.metadata.v3 import ArrayMetadataV3
 from zarrc.pipeline.python import PythonChain, engine_holds
+from zarrc.pipeline.selection import OrthogonalSelection, PointSelection
 from zarrc.pipeline.shard import ShardPath
 from zarrc.storage import Store
 

@@ -31,8 +31,8 @@ from zarrc.codecs.sharding.codec import (
     engine_index,
 )
 from zarrc.config import config
-from zarrc.core.selection import OrthogonalSelection, PointSelection
 from zarrc.errors import CorruptShardError
+from zarrc.pipeline.selection import OrthogonalSelection, PointSelection
 from zarrc.storage import RangeByteRequest, SuffixByteRequest
 
 if TYPE_CHECKING:
