@@ -17,9 +17,8 @@ EINVAL: Final[int]
 EOVERFLOW: Final[int]
 ECODEC: Final[int]
 ESHARD: Final[int]
+EESCAPE: Final[int]
 
-# (key_prefix, separator, key_0d, fsync) of a local directory
-LocalKeys = tuple[bytes, bytes, bytes, bool]
 # (chunks_per_shard, index_nbytes, index_at_start, index_crc, index_big_endian)
 ShardLayout = tuple[tuple[int, ...], int, bool, bool, bool]
 
@@ -77,13 +76,39 @@ class Chain:
 class _Buffers:
     def __init__(self, items: list[Buffer | None], n: int) -> None: ...
 
+class LocalRoot:
+    path: str | None
+    dev: int
+    ino: int
+    def __init__(
+        self, path_or_fd: str | int, fsync: bool = False, openat2: bool = True
+    ) -> None: ...
+    def fileno(self) -> int: ...
+    @property
+    def fsync(self) -> bool: ...
+    @property
+    def uses_openat2(self) -> bool: ...
+
+class LocalChunks:
+    root: LocalRoot
+    def __init__(self, root: LocalRoot, prefix: bytes, sep: bytes, key0: bytes) -> None: ...
+
+class FileLock:
+    def release(self) -> None: ...
+
+def file_lock(root: LocalRoot, key: str) -> FileLock: ...
+def file_get(root: LocalRoot, key: str, kind: int = 0, a: int = 0, b: int = 0) -> bytes | None: ...
+def file_size(root: LocalRoot, key: str) -> int: ...
+def file_set(root: LocalRoot, key: str, data: Buffer, exclusive: bool = False) -> bool: ...
+def file_delete(root: LocalRoot, key: str) -> None: ...
+def file_check(root: LocalRoot, key: str) -> None: ...
 def set_threads(n: int) -> None: ...
 def get_threads() -> int: ...
 def read(
     plan: Plan,
     chain: Chain,
     out: npt.NDArray[Any],
-    local: LocalKeys | None = None,
+    local: LocalChunks | None = None,
     buffers: list[Buffer | None] | None = None,
 ) -> None: ...
 def read_sharded(
@@ -91,13 +116,13 @@ def read_sharded(
     inner: Chain,
     layout: ShardLayout,
     out: npt.NDArray[Any],
-    local: LocalKeys,
+    local: LocalChunks,
 ) -> None: ...
 def write(
     plan: Plan,
     chain: Chain,
     value: npt.NDArray[Any],
-    local: LocalKeys | None = None,
+    local: LocalChunks | None = None,
     existing: list[Buffer | None] | None = None,
     write_empty: bool = False,
 ) -> list[bytes | None] | None: ...
