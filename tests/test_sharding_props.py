@@ -558,7 +558,7 @@ def test_shard_bytes_match_python_codec(
         if rng.random() < 0.3:
             values[inner_region(case, coords)] = case.fill
     arr[...] = values
-    codec = arr.serializer
+    codec = arr._pipeline.codecs.array_to_bytes
     assert isinstance(codec, ShardingCodec)
     spec = ChunkSpec(case.shard, np.dtype(case.dtype), np.asarray(case.fill, dtype=case.dtype))
     codec = codec.evolve_from_array_spec(spec)

@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from zarrc.codecs._base import Codec
+from zarrc.codecs._base import ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec, Codec
+from zarrc.codecs.sharding import ShardingCodec
 from zarrc.config import config as global_config
 from zarrc.core import array_ops
 from zarrc.core.attributes import Attributes
+from zarrc.core.display import array_html
 from zarrc.core.node import NodeIdentity
 from zarrc.errors import ReadOnlyError
 from zarrc.metadata.v3 import ArrayMetadataV3
@@ -179,20 +181,34 @@ class Array(NodeIdentity):
         """Total number of chunks in the grid."""
         return int(np.prod(self.cdata_shape, dtype=np.int64)) if self.shape else 1
 
+    def _chunk_codecs(self) -> tuple[tuple[Codec, ...], Codec, tuple[Codec, ...]]:
+        """Filters, serializer and compressors of one chunk: for a sharded array those
+        of its inner chunks, as zarr-python reports them."""
+        chain = self._pipeline.codecs
+        a2b = chain.array_to_bytes
+        if isinstance(a2b, ShardingCodec) and not chain.array_to_array:
+            inner = a2b.codecs
+            return (
+                tuple(c for c in inner if isinstance(c, ArrayArrayCodec)),
+                next(c for c in inner if isinstance(c, ArrayBytesCodec)),
+                tuple(c for c in inner if isinstance(c, BytesBytesCodec)),
+            )
+        return chain.array_to_array, a2b, chain.bytes_to_bytes
+
     @property
     def filters(self) -> tuple[Codec, ...]:
-        """The array-to-array codecs."""
-        return self._pipeline.codecs.array_to_array
+        """The array-to-array codecs (of the inner chunks of a sharded array)."""
+        return self._chunk_codecs()[0]
 
     @property
     def serializer(self) -> Codec:
-        """The array-to-bytes codec."""
-        return self._pipeline.codecs.array_to_bytes
+        """The array-to-bytes codec (of the inner chunks of a sharded array)."""
+        return self._chunk_codecs()[1]
 
     @property
     def compressors(self) -> tuple[Codec, ...]:
-        """The bytes-to-bytes codecs."""
-        return self._pipeline.codecs.bytes_to_bytes
+        """The bytes-to-bytes codecs (of the inner chunks of a sharded array)."""
+        return self._chunk_codecs()[2]
 
     @property
     def attrs(self) -> Attributes:
@@ -472,8 +488,19 @@ class Array(NodeIdentity):
 
     @property
     def nchunks_initialized(self) -> int:
-        """Number of chunks stored (found by listing the store)."""
-        return sum(1 for _ in array_ops.stored_chunk_coords(self))
+        """Number of chunks stored (found by listing the store); for a sharded array,
+        the inner chunks of the stored shards."""
+        if not self.shards:
+            return sum(1 for _ in array_ops.stored_chunk_coords(self))
+        # the inner chunks of each stored shard that lie inside the array (zarr-python
+        # also counts those beyond the edge, reporting more chunks than the grid has)
+        total = 0
+        for coords in array_ops.stored_chunk_coords(self):
+            n = 1
+            for c, s, sh, ch in zip(coords, self.shape, self.shards, self.chunks, strict=True):
+                n *= min(sh // ch, -(-max(0, s - c * sh) // ch))
+            total += n
+        return total
 
     def nbytes_stored(self) -> int:
         """Bytes the array occupies in its store: metadata and chunks."""
@@ -513,6 +540,10 @@ class Array(NodeIdentity):
         )
 
     # -- misc --------------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """Jupyter's view: shape, dtype, chunks, shards, codecs and size (no store I/O)."""
+        return array_html(self)
+
     def __repr__(self) -> str:
         where = f"{self._store}/{self._path}" if self._path else str(self._store)
         return f"<Array {where} shape={self.shape} dtype={self.dtype}>"

@@ -165,10 +165,9 @@ def array_info(arr: Array, *, complete: bool = False) -> ArrayInfo:
     extra: dict[str, Any] = {}
     if complete:
         stored = sum(1 for _ in stored_chunk_coords(arr))
-        per_object = math.prod(arr.shards) // math.prod(arr.chunks) if arr.shards else 1
         extra = {
             "nbytes_stored": arr.nbytes_stored(),
-            "chunks_initialized": stored * per_object,
+            "chunks_initialized": arr.nchunks_initialized,
             "nchunks": arr.nchunks,
             "shards_initialized": stored if arr.shards else None,
         }

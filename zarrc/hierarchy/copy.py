@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from zarrc.codecs._base import ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec, Codec
-from zarrc.codecs.sharding import ShardingCodec
+from zarrc.codecs._base import Codec
 from zarrc.core.array import Array
 from zarrc.core.create import create_array_in
 from zarrc.core.group import create_group_node
@@ -57,13 +56,6 @@ class CopyReport:
     bytes_read: int = 0  # decoded bytes moved
 
 
-def _split(codecs: tuple[Codec, ...]) -> tuple[list[Codec], Codec | str, list[Codec]]:
-    a2a = [c for c in codecs if isinstance(c, ArrayArrayCodec)]
-    a2b = [c for c in codecs if isinstance(c, ArrayBytesCodec)]
-    b2b = [c for c in codecs if isinstance(c, BytesBytesCodec)]
-    return a2a, (a2b[0] if a2b else "auto"), b2b
-
-
 def _check_rank(src: Array, chunks: Any, shards: Any) -> None:
     for name, value in (("chunks", chunks), ("shards", shards)):
         if value is not KEEP and value is not None and len(_as_shape(value, src.ndim)) != src.ndim:
@@ -73,12 +65,9 @@ def _check_rank(src: Array, chunks: Any, shards: Any) -> None:
             )
 
 
-def _source_layout(src: Array) -> tuple[list[Codec], Codec | str, list[Codec]]:
+def _source_layout(src: Array) -> tuple[list[Codec], Codec, list[Codec]]:
     """Filters, serializer and compressors of the source's (inner) chunks."""
-    serializer = src.serializer
-    if isinstance(serializer, ShardingCodec):
-        return _split(tuple(serializer.codecs))
-    return list(src.filters), serializer, list(src.compressors)
+    return list(src.filters), src.serializer, list(src.compressors)
 
 
 def _create_destination(
