@@ -8,6 +8,8 @@ try:  # generated at build time from meson.build's version
 except ModuleNotFoundError:  # a directory that meson did not build
     __version__ = "0+unknown"
 
+import logging as _logging
+
 from zarrc import codecs, errors, storage
 from zarrc.api.creation import (
     array,
@@ -31,6 +33,10 @@ from zarrc.core.array import Array
 from zarrc.core.group import Group
 from zarrc.hierarchy.consolidated import consolidate_metadata
 from zarrc.hierarchy.migrate import migrate_to_v3
+
+# records of store requests (zarrc.store) and engine requests (zarrc.engine) are
+# debug level and printed only where the application configures logging
+_logging.getLogger("zarrc").addHandler(_logging.NullHandler())
 
 __all__ = [
     "Array",

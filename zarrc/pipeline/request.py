@@ -12,7 +12,9 @@ run in Python on whole chunks around that single engine call
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -39,6 +41,8 @@ from zarrc.pipeline.shard import ShardPath
 from zarrc.storage import Store
 
 __all__ = ["ArrayPipeline"]
+
+log = logging.getLogger("zarrc.engine")
 
 Selection = OrthogonalSelection | PointSelection
 
@@ -224,6 +228,40 @@ class ArrayPipeline:
     # -- requests ----------------------------------------------------------------
     def read(self, sel: Selection, out: np.ndarray | None = None) -> np.ndarray:
         """Read a selection into ``out`` (made if None; shape ``sel.count``)."""
+        if not log.isEnabledFor(logging.DEBUG):
+            return self._read(sel, out)
+        start = time.perf_counter()
+        result = self._read(sel, out)
+        self._log("read", result.nbytes, start)
+        return result
+
+    def write(self, sel: Selection, value: np.ndarray, *, write_empty: bool) -> None:
+        """Write ``value`` (native dtype, shape ``sel.count``, may broadcast) into a selection."""
+        if not log.isEnabledFor(logging.DEBUG):
+            self._write(sel, value, write_empty=write_empty)
+            return
+        start = time.perf_counter()
+        self._write(sel, value, write_empty=write_empty)
+        self._log("write", int(np.prod(sel.count)) * value.dtype.itemsize, start)
+
+    def _log(self, what: str, nbytes: int, start: float) -> None:
+        if self.shard_path is not None:
+            how = "sharded"
+        elif self.python_chain is not None:
+            how = "Python codecs"
+        else:
+            how = "native files" if self.local_keys is not None else "store buffers"
+        log.debug(
+            "%s %r: %d bytes in %.6f s (%s, %d threads)",
+            what,
+            self.array_path or "/",
+            nbytes,
+            time.perf_counter() - start,
+            how,
+            _engine.get_threads(),
+        )
+
+    def _read(self, sel: Selection, out: np.ndarray | None) -> np.ndarray:
         if out is None:
             out = np.empty(sel.count, dtype=self.metadata.dtype)
         if self.shard_path is not None:
@@ -248,8 +286,7 @@ class ArrayPipeline:
             self._raise(exc, plan, keys)
         return out
 
-    def write(self, sel: Selection, value: np.ndarray, *, write_empty: bool) -> None:
-        """Write ``value`` (native dtype, shape ``sel.count``, may broadcast) into a selection."""
+    def _write(self, sel: Selection, value: np.ndarray, *, write_empty: bool) -> None:
         if self.shard_path is not None:
             self.shard_path.write(sel, value, write_empty=write_empty)
             return

@@ -20,6 +20,7 @@ from zarrc.storage._fsspec import FsspecStore
 from zarrc.storage._local import TEMP_PREFIX, LocalStore
 from zarrc.storage._memory import MemoryStore
 from zarrc.storage._resolve import make_store
+from zarrc.storage._wrapper import LoggingStore, WrapperStore
 from zarrc.storage._zip import ZipStore
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
     "BytesLike",
     "FsspecStore",
     "LocalStore",
+    "LoggingStore",
     "MemoryStore",
     "OffsetByteRequest",
     "RangeByteRequest",
     "Store",
     "SuffixByteRequest",
+    "WrapperStore",
     "ZipStore",
     "make_store",
     "resolve_byte_range",
