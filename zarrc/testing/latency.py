@@ -27,6 +27,7 @@ from zarrc.storage._base import (
 )
 from zarrc.storage._concurrent import concurrency_of as _concurrency
 from zarrc.storage._concurrent import concurrent_map
+from zarrc.storage._wrapper import WrapperStore
 
 __all__ = ["LatencyStore"]
 
@@ -41,7 +42,7 @@ class _Stats:
         self.log: list[tuple[str, str | None, ByteRequest | None]] = []
 
 
-class LatencyStore(Store):
+class LatencyStore(WrapperStore):
     """Wrap a store so that every request to it waits ``latency`` seconds.
 
     Single-key calls (``get``, ``set``, ``exists``, ``getsize``, ``delete``, ...)
@@ -93,8 +94,7 @@ class LatencyStore(Store):
             raise ValueError(f"latency must be a finite number of seconds >= 0, got {latency!r}")
         if concurrency is not None:
             _concurrency(concurrency)
-        super().__init__(read_only=inner.read_only)
-        self.inner = inner
+        super().__init__(inner)
         self.latency = latency
         self.per_request = bool(per_request)
         self.concurrency = concurrency
@@ -154,27 +154,16 @@ class LatencyStore(Store):
 
     # -- identity -------------------------------------------------------------------
     @property
-    def supports_writes(self) -> bool:
-        """Whether the wrapped store can be written."""
-        return self.inner.supports_writes
+    def inner(self) -> Store:
+        """The wrapped store."""
+        return self._store
+
+    def native_root(self, create: bool = False) -> Any | None:
+        return None  # every request through the store, so that it waits and counts
 
     @property
-    def supports_deletes(self) -> bool:
-        """Whether the wrapped store can delete keys."""
-        return self.inner.supports_deletes
-
-    @property
-    def supports_listing(self) -> bool:
-        """Whether the wrapped store can list keys."""
-        return self.inner.supports_listing
-
-    @property
-    def supports_partial_reads(self) -> bool:
-        """Whether the wrapped store serves byte ranges cheaply."""
-        return self.inner.supports_partial_reads
-
-    def __str__(self) -> str:
-        return str(self.inner)
+    def cheap_sizes(self) -> bool:
+        return False  # a size is a round trip, as on a remote store
 
     def __repr__(self) -> str:
         return f"LatencyStore({self.inner!r}, latency={self.latency!r})"
@@ -203,10 +192,6 @@ class LatencyStore(Store):
         )
         other._stats = self._stats
         return other
-
-    def close(self) -> None:
-        """Close the wrapped store."""
-        self.inner.close()
 
     # -- reading ----------------------------------------------------------------------
     def get(self, key: str, byte_range: ByteRequest | None = None) -> bytes | None:
