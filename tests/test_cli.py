@@ -234,6 +234,13 @@ def test_copy_v2_to_v3_and_zip(tmp_path: Path) -> None:
         np.testing.assert_array_equal(theirs[path][...], expected)
     assert theirs["a"].shards == (112, 112)
     store.close()
+    # the archive as a source: tree, info, check and a copy back out
+    assert run("tree", str(dst)) == 0
+    assert run("check", str(dst), "--deep", "-q") == 0
+    assert run("copy", str(dst), str(tmp_path / "back.zarr"), "--shards", "none", "-q") == 0
+    back = zarr.open_group(str(tmp_path / "back.zarr"), mode="r")
+    for path, expected in values.items():
+        np.testing.assert_array_equal(back[path][...], expected)
 
 
 def test_copy_one_array_into_a_group(tmp_path: Path) -> None:
@@ -470,7 +477,9 @@ def s3() -> Iterator[_s3server.S3Server]:
     _s3server.release()
 
 
-def test_s3_info_check_and_copy(tmp_path: Path, s3: _s3server.S3Server) -> None:
+def test_s3_info_check_and_copy(
+    tmp_path: Path, s3: _s3server.S3Server, capsys: pytest.CaptureFixture[str]
+) -> None:
     bucket = s3.create_bucket()
     url = f"s3://{bucket}/{uuid.uuid4().hex}.zarr"
     opts = s3.storage_options()
@@ -486,6 +495,10 @@ def test_s3_info_check_and_copy(tmp_path: Path, s3: _s3server.S3Server) -> None:
     values = _hierarchy(src)
     assert run("copy", str(src), url, "-q", *options) == 0
     assert run("check", url, "--deep", "-q", *options) == 0
+    assert run("info", url, "--path", "sub/s", "--json", *options) == 0
+    assert '"shards_stored": 6' in capsys.readouterr().out
+    assert run("tree", url, *options) == 0
+    assert "s (96, 64) float64" in capsys.readouterr().out
     back = tmp_path / "back.zarr"
     assert run("copy", url, str(back), "-q", "--compressors", "zstd:1", *options) == 0
     _assert_copy(str(back), values)
