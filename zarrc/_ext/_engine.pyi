@@ -19,9 +19,6 @@ ECODEC: Final[int]
 ESHARD: Final[int]
 EESCAPE: Final[int]
 
-# (chunks_per_shard, index_nbytes, index_at_start, index_crc, index_big_endian)
-ShardLayout = tuple[tuple[int, ...], int, bool, bool, bool]
-
 B2B_BLOSC: int
 B2B_GZIP: int
 B2B_ZSTD: int
@@ -75,6 +72,18 @@ class Chain:
 
 class _Buffers:
     def __init__(self, items: list[Buffer | None], n: int) -> None: ...
+
+class ShardLayout:
+    ndim: int
+    n_inner: int
+    def __init__(
+        self,
+        chunks_per_shard: tuple[int, ...],
+        index_nbytes: int,
+        index_at_start: bool,
+        index_crc: bool,
+        index_big_endian: bool,
+    ) -> None: ...
 
 class LocalRoot:
     path: str | None

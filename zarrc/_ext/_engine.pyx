@@ -581,39 +581,59 @@ def read(Plan plan, Chain chain, cnp.ndarray out, LocalChunks local=None,
         raise_err(&err)
 
 
-def read_sharded(Plan plan, Chain inner, layout, cnp.ndarray out, LocalChunks local not None):
+cdef class ShardLayout:
+    """How inner chunks sit in a shard (``sharding_indexed`` with ``bytes`` [+ ``crc32c``]
+    index codecs): chunks per shard along each dimension, the index's stored size,
+    whether it is at the start, has a checksum, and is big-endian."""
+
+    cdef zc_shard_layout L
+    cdef readonly int ndim
+    cdef readonly int64_t n_inner
+
+    def __cinit__(self, chunks_per_shard, size_t index_nbytes, bint index_at_start,
+                  bint index_crc, bint index_big_endian):
+        cdef int d
+        memset(&self.L, 0, sizeof(zc_shard_layout))
+        self.ndim = len(chunks_per_shard)
+        if self.ndim > ZC_MAXDIM:
+            raise ValueError(f"arrays of more than {ZC_MAXDIM} dimensions are not supported")
+        self.n_inner = 1
+        for d in range(self.ndim):
+            if chunks_per_shard[d] < 1:
+                raise ValueError("chunks per shard must be positive")
+            self.L.cps[d] = chunks_per_shard[d]
+            self.n_inner *= chunks_per_shard[d]
+        self.L.index_nbytes = index_nbytes
+        self.L.index_at_start = index_at_start
+        self.L.index_crc = index_crc
+        self.L.index_big_endian = index_big_endian
+
+
+def read_sharded(Plan plan, Chain inner, ShardLayout layout not None, cnp.ndarray out,
+                 LocalChunks local not None):
     """Read a plan over the inner chunk grid from local shard files.
 
-    ``layout`` is ``(chunks_per_shard, index_nbytes, index_at_start, index_crc,
-    index_big_endian)``; ``local`` as for :func:`read` (keys of shards).
+    ``local`` as for :func:`read` (keys of shards).
     """
     cdef zc_io io
     cdef zc_err err
-    cdef zc_shard_layout L
     cdef int64_t strides[ZC_MAXDIM]
     cdef int rc
     memset(&err, 0, sizeof(zc_err))
-    memset(&L, 0, sizeof(zc_shard_layout))
     check_shape(plan, out, "output")
     if <size_t>cnp.PyArray_ITEMSIZE(out) != inner.chain.itemsize:
         raise ValueError("output item size does not match the array")
     if not cnp.PyArray_ISWRITEABLE(out):
         raise ValueError("output array is read-only")
-    cps, index_n, at_start, crc, big = layout
-    if len(cps) != plan.plan.ndim:
+    if layout.ndim != plan.plan.ndim:
         raise ValueError("shard layout rank does not match the plan")
-    for d in range(len(cps)):
-        L.cps[d] = cps[d]
-    L.index_nbytes = index_n
-    L.index_at_start = at_start
-    L.index_crc = crc
-    L.index_big_endian = big
     fill_strides(out, strides)
     setup_io(&io, local, None)
     cdef uint8_t *data = <uint8_t *>cnp.PyArray_DATA(out)
     cdef zc_pool *pool = acquire_pool()
     with nogil:
-        rc = zc_read_sharded(pool, &plan.plan, &inner.chain, &L, &io, data, strides, &err)
+        rc = zc_read_sharded(pool, &plan.plan, &inner.chain, &layout.L, &io, data, strides,
+                             &err)
     release_pool()
     if rc != 0:
         raise_err(&err)
@@ -696,10 +716,10 @@ def crc32c(data, unsigned int crc=0):
     return out
 
 
-def shard_index(raw, layout, shard_size, max_inner=None):
+def shard_index(raw, ShardLayout layout not None, shard_size, max_inner=None):
     """Validate and decode one shard index, as the engine does for local shards.
 
-    ``raw`` is the index as stored; ``layout`` is as for :func:`read_sharded`
+    ``raw`` is the index as stored; ``layout`` its :class:`ShardLayout`
     (``index_nbytes`` is the stored size, used to keep entries out of the
     index); ``shard_size`` is the shard's size in bytes, or None when unknown
     (entries are then not checked against the end of the shard).  Returns
@@ -708,34 +728,21 @@ def shard_index(raw, layout, shard_size, max_inner=None):
     for a bad index.  ``max_inner`` (None: no limit) bounds the length of any
     entry, the largest encoding of an inner chunk.
     """
-    cdef zc_shard_layout L
     cdef zc_err err
     cdef int rc
-    cdef int nd
     cdef uint64_t size = ZC_SHARD_SIZE_UNKNOWN if shard_size is None else <uint64_t>shard_size
     cdef size_t limit = <size_t>-1 if max_inner is None else <size_t>max_inner
     cdef const uint8_t[::1] view = memoryview(raw).cast("B")
     cdef size_t n = view.shape[0]
     memset(&err, 0, sizeof(zc_err))
-    memset(&L, 0, sizeof(zc_shard_layout))
     err.chunk = -1
-    cps, index_n, at_start, crc, big = layout
-    nd = len(cps)
-    if nd > ZC_MAXDIM:
-        raise ValueError(f"arrays of more than {ZC_MAXDIM} dimensions are not supported")
-    for d in range(nd):
-        L.cps[d] = cps[d]
-    L.index_nbytes = index_n
-    L.index_at_start = at_start
-    L.index_crc = crc
-    L.index_big_endian = big
-    n_inner = int(np.prod(cps, dtype=np.int64))
+    n_inner = layout.n_inner
     offsets = np.empty(n_inner, dtype=np.uint64)
     lengths = np.empty(n_inner, dtype=np.uint64)
     cdef uint64_t[::1] ov = offsets
     cdef uint64_t[::1] lv = lengths
     with nogil:
-        rc = zc_shard_index_parse(&L, nd, &view[0] if n else NULL, n, size, limit,
+        rc = zc_shard_index_parse(&layout.L, layout.ndim, &view[0] if n else NULL, n, size, limit,
                                   &ov[0] if n_inner else NULL, &lv[0] if n_inner else NULL,
                                   &err)
     if rc != 0:

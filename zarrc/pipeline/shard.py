@@ -67,18 +67,14 @@ class ShardPath:
         self.sized = pipeline.store.cheap_sizes or not (codec.inner_chain(spec).bytes_to_bytes)
         # local directories: the engine reads shards itself (index, entries, inner chunks)
         self.local_keys: tuple[bytes, bytes, bytes] | None = None
-        self.layout: tuple[Any, ...] | None = None
+        self.layout: _engine.ShardLayout | None = None
         index_layout = codec.index_layout()
         if index_layout is not None:
             self.local_keys = pipeline.native_keys()
         if self.local_keys is not None and index_layout is not None:
             endian, crc = index_layout
-            self.layout = (
-                tuple(int(c) for c in self.cps),
-                self.index_n,
-                self.at_start,
-                crc,
-                endian == "big",
+            self.layout = _engine.ShardLayout(
+                tuple(int(c) for c in self.cps), self.index_n, self.at_start, crc, endian == "big"
             )
 
     # -- plan and grouping ------------------------------------------------------------------

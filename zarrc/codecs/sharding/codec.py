@@ -284,7 +284,7 @@ def engine_index(
     *,
     key: str | None = None,
     array_path: str | None = None,
-) -> tuple[bytes, tuple[tuple[int, ...], int, bool, bool, bool]]:
+) -> tuple[bytes, _engine.ShardLayout]:
     """The arguments of the engine's index validator (:func:`zarrc._ext._engine.shard_index`)
     for the stored index ``raw``: the stored bytes and their layout when the index codecs
     are ``bytes`` [+ ``crc32c``]; any other index codecs are decoded here first."""
@@ -294,7 +294,7 @@ def engine_index(
     layout = codec.index_layout()
     if layout is not None:
         endian, has_crc = layout
-        return raw, (cps, index_n, at_start, has_crc, endian == "big")
+        return raw, _engine.ShardLayout(cps, index_n, at_start, has_crc, endian == "big")
     if len(raw) != index_n:
         raise CorruptShardError(
             f"shard index has {len(raw)} bytes, expected {index_n} (truncated shard)",
@@ -316,7 +316,7 @@ def engine_index(
             key=key,
             codec=getattr(exc, "codec", None) or "sharding_indexed",
         ) from exc
-    return table.tobytes(), (cps, index_n, at_start, False, False)
+    return table.tobytes(), _engine.ShardLayout(cps, index_n, at_start, False, False)
 
 
 def parse_index(
