@@ -144,14 +144,13 @@ def _regions(shape: tuple[int, ...], region: tuple[int, ...]) -> Iterator[tuple[
 
 def _object_keys(dst: Array, sel: tuple[slice, ...], unit: tuple[int, ...]) -> list[str]:
     """Keys of the destination objects a region covers."""
-    cke = dst.metadata.chunk_key_encoding
-    first = [s.start // u for s, u in zip(sel, unit, strict=True)]
-    counts = [-(-s.stop // u) - f for s, u, f in zip(sel, unit, first, strict=True)]
-    keys = []
-    for offset in np.ndindex(*counts):
-        coords = tuple(f + o for f, o in zip(first, offset, strict=True))
-        keys.append(join_path(dst.path, cke.encode_chunk_key(coords)))
-    return keys
+    axes = [
+        np.arange(s.start // u, -(-s.stop // u), dtype=np.int64)
+        for s, u in zip(sel, unit, strict=True)
+    ]
+    coords = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+    prefix = dst.path + "/" if dst.path else ""
+    return dst.metadata.chunk_key_encoding.encode_chunk_keys(coords, prefix)
 
 
 def copy_array(
