@@ -280,3 +280,28 @@ def test_large_batches_keep_order(root: Path) -> None:
     assert store.getsize_prefix("c") == sum(len(v) for _, v in items)
     store.delete_many([k for k, _ in items[::2]] + ["c/missing"])
     assert sorted(store.list()) == sorted(k for k, _ in items[1::2])
+
+
+def test_new_arrays_use_the_engines_file_io(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An array created in a root that does not exist yet still has the engine open its
+    files (its pipeline is made before the first document is written): no chunk goes
+    through the store's Python batch calls."""
+    import numpy as np
+
+    import zarrc
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("chunk I/O went through LocalStore batch calls")
+
+    a = zarrc.create_array(str(tmp_path / "new.zarr"), shape=(64, 64), chunks=(8, 8), dtype="i4")
+    s = zarrc.create_array(
+        str(tmp_path / "s.zarr"), shape=(64, 64), chunks=(8, 8), shards=(32, 32), dtype="i4"
+    )
+    monkeypatch.setattr(zarrc.storage.LocalStore, "get_many", refuse)
+    monkeypatch.setattr(zarrc.storage.LocalStore, "set_many", refuse)
+    values = np.arange(64 * 64, dtype="i4").reshape(64, 64)
+    a[...] = values
+    np.testing.assert_array_equal(a[...], values)
+    np.testing.assert_array_equal(s[3:40, 5], np.zeros(37, dtype="i4"))

@@ -188,8 +188,9 @@ class ArrayPipeline:
 
     def native_keys(self) -> tuple[bytes, bytes, bytes] | None:
         """Root-relative chunk-key parts for :meth:`native`, or None when the store
-        has no native file I/O."""
-        if self.store.native_root() is None:
+        has no native file I/O.  (Whether the root exists yet is asked per request:
+        a new array's pipeline is made before its first document is written.)"""
+        if not self.store.native_io:
             return None
         return (
             (self._key_base + self.key_prefix).encode(),

@@ -341,6 +341,11 @@ class Store(ABC):
         """Whether :meth:`getsize` costs no round trip (local and in-memory stores)."""
         return False
 
+    @property
+    def native_io(self) -> bool:
+        """Whether the engine may open this store's files itself (:meth:`native_root`)."""
+        return False
+
     def native_root(self, create: bool = False) -> Any | None:
         """The engine's descriptor of a local root directory whose files the engine
         may open itself (beneath it, by the store's rules), or None.

@@ -230,6 +230,11 @@ class LocalStore(Store):
             self._handle = handle
         return handle
 
+    @property
+    def native_io(self) -> bool:
+        """The engine opens this store's files itself, beneath its root."""
+        return True
+
     def native_root(self, create: bool = False) -> _engine.LocalRoot | None:
         """The engine's descriptor of the root directory (None while it does not exist)."""
         return self._native(create)

@@ -61,6 +61,10 @@ class WrapperStore(Store):
     def cheap_sizes(self) -> bool:
         return self._store.cheap_sizes
 
+    @property
+    def native_io(self) -> bool:
+        return self._store.native_io
+
     def native_root(self, create: bool = False) -> Any | None:
         return self._store.native_root(create)
 
@@ -168,8 +172,12 @@ class LoggingStore(WrapperStore):
     def with_read_only(self, read_only: bool = True) -> Store:
         return type(self)(self._store.with_read_only(read_only), self.level)
 
+    @property
+    def native_io(self) -> bool:
+        return False  # every request through the store, so that it is logged
+
     def native_root(self, create: bool = False) -> Any | None:
-        return None  # every request through the store, so that it is logged
+        return None
 
     def _record(self, call: str, start: float, detail: str, nbytes: int) -> None:
         self.counter[call] = self.counter.get(call, 0) + 1

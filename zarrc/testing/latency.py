@@ -158,8 +158,12 @@ class LatencyStore(WrapperStore):
         """The wrapped store."""
         return self._store
 
+    @property
+    def native_io(self) -> bool:
+        return False  # every request through the store, so that it waits and counts
+
     def native_root(self, create: bool = False) -> Any | None:
-        return None  # every request through the store, so that it waits and counts
+        return None
 
     @property
     def cheap_sizes(self) -> bool:
