@@ -305,3 +305,23 @@ def test_new_arrays_use_the_engines_file_io(
     a[...] = values
     np.testing.assert_array_equal(a[...], values)
     np.testing.assert_array_equal(s[3:40, 5], np.zeros(37, dtype="i4"))
+
+
+def test_a_removed_root_is_opened_again(tmp_path: Path) -> None:
+    """rmtree then a new array at the same path, through the same (cached) store: the
+    new directory is written, never the deleted one."""
+    import shutil
+
+    import numpy as np
+
+    import zarrc
+
+    path = str(tmp_path / "r.zarr")
+    a = zarrc.create_array(path, shape=(8,), chunks=(4,), dtype="i2")
+    a[:] = 1
+    shutil.rmtree(path)
+    b = zarrc.create_array(path, shape=(8,), chunks=(4,), dtype="i2")
+    assert b.store is a.store  # the same LocalStore, holding the old root open
+    b[:] = 7
+    assert sorted(os.listdir(os.path.join(path, "c"))) == ["0", "1"]
+    np.testing.assert_array_equal(zarrc.open_array(path)[:], np.full(8, 7, dtype="i2"))

@@ -161,6 +161,7 @@ class ArrayPipeline:
         self.key_prefix, self.key_sep, self.key_0d = self.key_encoding.c_params()
         # chunk keys relative to a local store's root, when the engine does the file I/O
         self.local_keys: tuple[bytes, bytes, bytes] | None = None
+        self._native_cache: tuple[Any, Any, _engine.LocalChunks] | None = None
         self.python_chain: PythonChain | None = None
         self.shard_path: ShardPath | None = None
         a2b = self.codecs.array_to_bytes
@@ -208,7 +209,12 @@ class ArrayPipeline:
         root = self.store.native_root(create)
         if root is None:
             return None
-        return _engine.LocalChunks(root, *keys)
+        cached = self._native_cache
+        if cached is not None and cached[0] is root and cached[1] is keys:
+            return cached[2]
+        chunks = _engine.LocalChunks(root, *keys)
+        self._native_cache = (root, keys, chunks)
+        return chunks
 
     # -- keys ------------------------------------------------------------------
     def chunk_keys(self, coords: np.ndarray) -> list[str]:

@@ -202,7 +202,17 @@ class LocalStore(Store):
     def _native(self, create: bool) -> _engine.LocalRoot | None:
         """The open root directory; None when it does not exist (and not ``create``).
 
-        Re-opened when the directory at the root path was replaced."""
+        The open directory is kept while it exists: a removed root (``rmtree``, then a
+        new directory at the path) is looked up and opened again, so nothing is ever
+        written into a deleted directory.  A root renamed away keeps being used, as
+        an open file would."""
+        handle = self._handle
+        if handle is not None:
+            try:
+                if os.fstat(handle.fileno()).st_nlink > 0:
+                    return handle
+            except OSError:
+                pass
         try:
             info = os.stat(self._root_str)
         except _MISSING:
