@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import importlib
 import threading
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zarrc.codecs._base import Codec, with_path
 from zarrc.errors import MetadataError, UnknownCodecError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -76,6 +78,10 @@ def _scan_entry_points(refresh: bool) -> dict[str, EntryPoint]:
             # A distribution installed since the last scan may sit behind stale
             # directory caches of the import system.
             importlib.invalidate_caches()
+        # imported here: scanning installed distributions is only needed for a codec
+        # name that no imported module registered (keeps ``import zarrc`` fast)
+        from importlib.metadata import entry_points
+
         _entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     return _entry_points
 

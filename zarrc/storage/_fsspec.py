@@ -16,7 +16,6 @@ backend's exception as ``__cause__``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -251,6 +250,8 @@ class FsspecStore(Store):
         At most ``async.concurrency`` calls are in flight; every call finishes
         before the first error (in item order) is raised.
         """
+        import asyncio  # only remote stores need it; ``import zarrc`` stays fast
+
         limit = _concurrency()
 
         async def run_all() -> list[_T]:
