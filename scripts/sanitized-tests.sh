@@ -39,6 +39,9 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 PYTHONPATH="$stage" \
   "$venv/bin/pytest" -q -p no:cacheprovider \
   --ignore=tests/test_c_kernels.py --ignore=tests/test_typing.py \
-  --ignore=tests/test_packaging.py "${@:-tests}"
-# left out here: the kernels' own sanitizer build (test_c_kernels.py runs it), and the
-# checks of the installed distribution and its type stubs, which need no engine run
+  --ignore=tests/test_packaging.py \
+  --deselect=tests/test_cli.py::test_copy_memory_stays_bounded "${@:-tests}"
+# left out here: the kernels' own sanitizer build (test_c_kernels.py runs it); the
+# checks of the installed distribution and its type stubs, which need no engine run;
+# and the copy's memory ceiling, which AddressSanitizer's quarantine of freed memory
+# (256 MiB by default) and shadow memory would dwarf
