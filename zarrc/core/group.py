@@ -385,16 +385,7 @@ class Group(NodeIdentity):
         if getattr(md, "consolidated_metadata", None) is not None and self._use is not False:
             return Group._from_metadata(self._store, path, md, read_only=self._read_only)
         # Keep a known (unused) snapshot so that changes below can still drop it.
-        rel = join_path(self._snap_path, key) if self._snap is not None else ""
-        return Group(
-            self._store,
-            path,
-            md,
-            read_only=self._read_only,
-            snapshot=self._snap,
-            snapshot_path=rel,
-            use_consolidated=self._use,
-        )
+        return self._child_group(path, md)
 
     # -- reading members ---------------------------------------------------------------
     def __getitem__(self, key: str) -> Array | Group:
